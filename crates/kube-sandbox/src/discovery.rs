@@ -1,0 +1,131 @@
+//! `/version` and legacy discovery (`/api`, `/apis`, resource lists). kubectl asks for
+//! aggregated discovery first and accepts these plain documents in its place.
+
+use crate::registry::{Registry, ResourceType};
+use serde_json::{json, Value};
+
+/// The Kubernetes version the sandbox answers as.
+pub const KUBE_VERSION: (&str, &str) = ("1", "32");
+
+pub fn version() -> Value {
+    json!({
+        "major": KUBE_VERSION.0,
+        "minor": KUBE_VERSION.1,
+        "gitVersion": format!("v{}.{}.0", KUBE_VERSION.0, KUBE_VERSION.1),
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2026-01-01T00:00:00Z",
+        "goVersion": "go1.23.0",
+        "compiler": "gc",
+        "platform": "linux/amd64"
+    })
+}
+
+pub fn api_versions(server_address: &str) -> Value {
+    json!({"kind": "APIVersions", "versions": ["v1"],
+           "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]})
+}
+
+fn group_json(group: &str, versions: &[String]) -> Value {
+    let versions: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v}))
+        .collect();
+    json!({"name": group, "versions": versions, "preferredVersion": versions[0]})
+}
+
+fn groups(registry: &Registry) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (group, version) in registry
+        .group_versions()
+        .into_iter()
+        .filter(|(g, _)| !g.is_empty())
+    {
+        match out.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, versions)) => versions.push(version),
+            None => out.push((group, vec![version])),
+        }
+    }
+    out
+}
+
+pub fn api_group_list(registry: &Registry) -> Value {
+    let groups: Vec<Value> = groups(registry)
+        .iter()
+        .map(|(g, v)| group_json(g, v))
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+pub fn api_group(registry: &Registry, group: &str) -> Option<Value> {
+    let (name, versions) = groups(registry).into_iter().find(|(g, _)| g == group)?;
+    let mut doc = group_json(&name, &versions);
+    doc["kind"] = json!("APIGroup");
+    doc["apiVersion"] = json!("v1");
+    Some(doc)
+}
+
+fn subresource_verbs(sub: &str) -> Value {
+    match sub {
+        "log" => json!(["get"]),
+        "finalize" => json!(["update"]),
+        _ => json!(["get", "patch", "update"]),
+    }
+}
+
+fn resource_json(r: &ResourceType) -> Vec<Value> {
+    let mut main = json!({
+        "name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
+        "kind": r.kind, "verbs": r.verbs,
+    });
+    if !r.short_names.is_empty() {
+        main["shortNames"] = json!(r.short_names);
+    }
+    if !r.categories.is_empty() {
+        main["categories"] = json!(r.categories);
+    }
+    let mut out = vec![main];
+    out.extend(r.subresources.iter().map(|sub| {
+        json!({"name": format!("{}/{sub}", r.plural), "singularName": "", "namespaced": r.namespaced,
+               "kind": r.kind, "verbs": subresource_verbs(sub)})
+    }));
+    out
+}
+
+pub fn resource_list(registry: &Registry, group: &str, version: &str) -> Option<Value> {
+    let resources: Vec<Value> = registry
+        .all()
+        .filter(|r| r.group == group && r.version == version)
+        .flat_map(resource_json)
+        .collect();
+    if resources.is_empty() {
+        return None;
+    }
+    let group_version = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_resources_list_their_subresources() {
+        let list = resource_list(&Registry::default(), "", "v1").unwrap();
+        let names: Vec<&str> = list["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"pods/log"));
+        assert!(names.contains(&"secrets"));
+        assert!(api_group(&Registry::default(), "apps").is_some());
+    }
+}

@@ -1,0 +1,65 @@
+//! Response bodies and the small helpers that build answers.
+
+use crate::status::ApiError;
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use hyper::body::Frame;
+use hyper::{Response, StatusCode};
+use serde_json::Value;
+use std::convert::Infallible;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::StreamExt;
+
+pub type Body = BoxBody<Bytes, Infallible>;
+
+fn full(code: u16, content_type: &str, bytes: Vec<u8>) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(bytes)).boxed());
+    *response.status_mut() =
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(v) = content_type.parse() {
+        response
+            .headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, v);
+    }
+    response
+}
+
+pub fn json(code: u16, value: &Value) -> Response<Body> {
+    full(
+        code,
+        "application/json",
+        serde_json::to_vec(value).unwrap_or_default(),
+    )
+}
+
+pub fn text(code: u16, body: String) -> Response<Body> {
+    full(code, "text/plain", body.into_bytes())
+}
+
+pub fn error(e: &ApiError) -> Response<Body> {
+    let mut response = json(e.code, &e.to_status());
+    if let Some(seconds) = e.retry_after {
+        if let Ok(v) = seconds.to_string().parse() {
+            response.headers_mut().insert(hyper::header::RETRY_AFTER, v);
+        }
+    }
+    response
+}
+
+/// A chunked body fed by a channel: watches and followed logs.
+pub fn stream(content_type: &str, receiver: mpsc::Receiver<Bytes>) -> Response<Body> {
+    let frames = ReceiverStream::new(receiver).map(|chunk| Ok::<_, Infallible>(Frame::data(chunk)));
+    let mut response = Response::new(BodyExt::boxed(StreamBody::new(frames)));
+    if let Ok(v) = content_type.parse() {
+        response
+            .headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = "chunked".parse() {
+        response
+            .headers_mut()
+            .insert(hyper::header::TRANSFER_ENCODING, v);
+    }
+    response
+}

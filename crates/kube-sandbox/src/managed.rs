@@ -1,0 +1,354 @@
+//! managedFields bookkeeping and server-side apply: who owns which field, conflicts when an
+//! applier would change a value another manager owns, shared ownership of equal values, and
+//! removal of fields a manager stopped applying.
+
+use crate::clock::now_rfc3339;
+use crate::fieldset::{
+    display_path, is_scalar_set, item_key, item_matches, list_keys, remove_at, value_at, FieldSet,
+};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone)]
+struct Entry {
+    manager: String,
+    operation: String,
+    api_version: String,
+    time: String,
+    set: FieldSet,
+}
+
+/// A field another manager owns with a different value: (manager, its apiVersion, field path).
+pub type Conflict = (String, String, String);
+
+fn read(object: &Value) -> Vec<Entry> {
+    object["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| Entry {
+            manager: e["manager"].as_str().unwrap_or_default().into(),
+            operation: e["operation"].as_str().unwrap_or("Update").into(),
+            api_version: e["apiVersion"].as_str().unwrap_or_default().into(),
+            time: e["time"].as_str().unwrap_or_default().into(),
+            set: FieldSet::from_fields_v1(&e["fieldsV1"]),
+        })
+        .collect()
+}
+
+fn write(object: &mut Value, entries: Vec<Entry>) {
+    let list: Vec<Value> = entries
+        .into_iter()
+        .filter(|e| !e.set.is_empty())
+        .map(|e| {
+            json!({"manager": e.manager, "operation": e.operation, "apiVersion": e.api_version,
+                   "time": e.time, "fieldsType": "FieldsV1", "fieldsV1": e.set.to_fields_v1()})
+        })
+        .collect();
+    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        if list.is_empty() {
+            meta.remove("managedFields");
+        } else {
+            meta.insert("managedFields".into(), Value::Array(list));
+        }
+    }
+}
+
+fn differs(old: &Value, new: &Value, path: &[String]) -> bool {
+    value_at(old, path) != value_at(new, path)
+}
+
+/// Records an ordinary write (create, update, patch): `manager` takes the fields whose value it
+/// changed, other managers lose them, and fields that vanished leave every manager.
+pub fn record_update(
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    api_version: &str,
+    builtin: bool,
+) {
+    let empty = json!({});
+    let old = old.unwrap_or(&empty);
+    let mut entries = read(old);
+    let old_set = FieldSet::of_object(old, builtin);
+    let new_set = FieldSet::of_object(new, builtin);
+    let mut changed = FieldSet::default();
+    for path in new_set.members() {
+        if differs(old, new, &path) {
+            changed.insert(&path);
+        }
+    }
+    let removed = old_set.minus(&new_set);
+    for e in &mut entries {
+        e.set = e.set.minus(&changed).minus(&removed);
+    }
+    let position = entries
+        .iter()
+        .position(|e| e.manager == manager && e.operation == "Update");
+    let mut mine = position.map(|i| entries.remove(i)).unwrap_or(Entry {
+        manager: manager.into(),
+        operation: "Update".into(),
+        api_version: api_version.into(),
+        time: String::new(),
+        set: FieldSet::default(),
+    });
+    if !changed.is_empty() {
+        mine.set.union(&changed);
+        mine.time = now_rfc3339();
+        mine.api_version = api_version.into();
+    }
+    entries.push(mine);
+    write(new, entries);
+}
+
+/// Server-side apply of `applied` by `manager` over `current` (None: create).
+pub fn apply(
+    current: Option<&Value>,
+    applied: &Value,
+    manager: &str,
+    api_version: &str,
+    force: bool,
+    builtin: bool,
+) -> Result<Value, Vec<Conflict>> {
+    let mut merged = current.cloned().unwrap_or_else(|| json!({"metadata": {}}));
+    let mut entries = read(&merged);
+    let applied_set = FieldSet::of_object(applied, builtin);
+    let is_me = |e: &Entry| e.manager == manager && e.operation == "Apply";
+
+    let mut conflicts = Vec::new();
+    let mut taken = FieldSet::default();
+    for leaf in applied_set.leaves() {
+        if !differs(&merged, applied, &leaf) {
+            continue;
+        }
+        for e in entries
+            .iter()
+            .filter(|e| !is_me(e) && e.set.contains(&leaf))
+        {
+            conflicts.push((
+                e.manager.clone(),
+                e.api_version.clone(),
+                display_path(&leaf),
+            ));
+            taken.insert(&leaf);
+        }
+    }
+    if !conflicts.is_empty() && !force {
+        return Err(conflicts);
+    }
+    for e in entries.iter_mut().filter(|e| !is_me(e)) {
+        e.set = e.set.minus(&taken);
+    }
+
+    merge_applied(&mut merged, applied, builtin, "");
+
+    let previous = entries
+        .iter()
+        .find(|e| is_me(e))
+        .map(|e| e.set.clone())
+        .unwrap_or_default();
+    let mut others = FieldSet::default();
+    for e in entries.iter().filter(|e| !is_me(e)) {
+        others.union(&e.set);
+    }
+    for path in previous.minus(&applied_set).members() {
+        if !others.touches(&path) && !applied_set.touches(&path) {
+            remove_at(&mut merged, &path);
+        }
+    }
+
+    entries.retain(|e| !is_me(e));
+    entries.push(Entry {
+        manager: manager.into(),
+        operation: "Apply".into(),
+        api_version: api_version.into(),
+        time: now_rfc3339(),
+        set: applied_set,
+    });
+    write(&mut merged, entries);
+    Ok(merged)
+}
+
+/// Structural merge of an applied configuration: maps recursively, keyed lists item by item,
+/// every other list replaced whole.
+fn merge_applied(current: &mut Value, applied: &Value, builtin: bool, field: &str) {
+    match (current, applied) {
+        (Value::Object(c), Value::Object(a)) => {
+            for (k, v) in a {
+                match c.get_mut(k) {
+                    Some(existing) => merge_applied(existing, v, builtin, k),
+                    None => {
+                        c.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(c), Value::Array(a)) if is_scalar_set(builtin, field) => {
+            for v in a {
+                if !c.contains(v) {
+                    c.push(v.clone());
+                }
+            }
+        }
+        (Value::Array(c), Value::Array(a)) if list_keys(builtin, field, a).is_some() => {
+            let keys = list_keys(builtin, field, a).unwrap_or_default();
+            for item in a {
+                let key = item_key(item, keys);
+                match c.iter_mut().find(|existing| item_matches(existing, &key)) {
+                    Some(existing) => merge_applied(existing, item, builtin, field),
+                    None => c.push(item.clone()),
+                }
+            }
+        }
+        (current, applied) => *current = applied.clone(),
+    }
+}
+
+/// The `Apply failed with N conflicts` message body, grouped by manager as the server words it.
+pub fn conflict_message(conflicts: &[Conflict]) -> String {
+    let count = conflicts.len();
+    let noun = if count == 1 { "conflict" } else { "conflicts" };
+    if count == 1 {
+        let (manager, api_version, field) = &conflicts[0];
+        return format!("Apply failed with 1 conflict: conflict with \"{manager}\" using {api_version}: {field}");
+    }
+    let mut managers: Vec<(&str, &str)> = Vec::new();
+    for (m, v, _) in conflicts {
+        if !managers.contains(&(m.as_str(), v.as_str())) {
+            managers.push((m, v));
+        }
+    }
+    let groups: Vec<String> = managers
+        .iter()
+        .map(|(m, v)| {
+            let fields: Vec<String> = conflicts
+                .iter()
+                .filter(|(cm, _, _)| cm == m)
+                .map(|(_, _, f)| format!("- {f}"))
+                .collect();
+            format!("conflicts with \"{m}\" using {v}:\n{}", fields.join("\n"))
+        })
+        .collect();
+    format!("Apply failed with {count} {noun}: {}", groups.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cm(data: Value) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": data})
+    }
+
+    #[test]
+    fn equal_values_are_shared_and_different_ones_conflict() {
+        let first = apply(
+            None,
+            &cm(json!({"a": "1", "b": "2"})),
+            "alice",
+            "v1",
+            false,
+            true,
+        )
+        .unwrap();
+        let shared = apply(
+            Some(&first),
+            &cm(json!({"a": "1"})),
+            "bob",
+            "v1",
+            false,
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            shared["metadata"]["managedFields"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        let conflicts = apply(
+            Some(&shared),
+            &cm(json!({"a": "9"})),
+            "bob",
+            "v1",
+            false,
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(
+            conflicts,
+            vec![("alice".to_string(), "v1".to_string(), ".data.a".to_string())]
+        );
+        let forced = apply(
+            Some(&shared),
+            &cm(json!({"a": "9"})),
+            "bob",
+            "v1",
+            true,
+            true,
+        )
+        .unwrap();
+        assert_eq!(forced["data"]["a"], "9");
+    }
+
+    #[test]
+    fn fields_a_manager_stops_applying_are_removed_unless_shared() {
+        let first = apply(
+            None,
+            &cm(json!({"a": "1", "b": "2"})),
+            "alice",
+            "v1",
+            false,
+            true,
+        )
+        .unwrap();
+        let second = apply(
+            Some(&first),
+            &cm(json!({"a": "1"})),
+            "alice",
+            "v1",
+            false,
+            true,
+        )
+        .unwrap();
+        assert_eq!(second["data"], json!({"a": "1"}));
+        let bob = apply(
+            Some(&second),
+            &cm(json!({"a": "1"})),
+            "bob",
+            "v1",
+            false,
+            true,
+        )
+        .unwrap();
+        let third = apply(
+            Some(&bob),
+            &cm(json!({"z": "0"})),
+            "alice",
+            "v1",
+            false,
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            third["data"],
+            json!({"a": "1", "z": "0"}),
+            "bob still owns a"
+        );
+    }
+
+    #[test]
+    fn updates_take_ownership_from_appliers() {
+        let first = apply(None, &cm(json!({"a": "1"})), "alice", "v1", false, true).unwrap();
+        let mut edited = first.clone();
+        edited["data"]["a"] = json!("2");
+        record_update(Some(&first), &mut edited, "kubectl-edit", "v1", true);
+        let managers: Vec<&str> = edited["metadata"]["managedFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["manager"].as_str().unwrap())
+            .collect();
+        assert_eq!(managers, vec!["kubectl-edit"], "alice lost her only field");
+    }
+}

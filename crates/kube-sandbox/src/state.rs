@@ -1,0 +1,43 @@
+//! What the request handlers of one cluster share.
+
+use crate::auth::User;
+use crate::faults::Faults;
+use crate::world::World;
+use std::sync::{Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// A pod's container wrote more log text: (namespace, pod, container).
+pub type LogAppended = (String, String, String);
+
+pub struct Shared {
+    pub world: Mutex<World>,
+    pub users: RwLock<Vec<User>>,
+    pub faults: Faults,
+    pub bookmark_interval: Duration,
+    /// host:port, as `/api` reports it.
+    pub address: String,
+    pub log_appended: broadcast::Sender<LogAppended>,
+}
+
+impl Shared {
+    /// The world, even if a panicking request poisoned the lock (state stays usable for tests).
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn users(&self) -> Vec<User> {
+        self.users
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub fn users_mut(&self) -> std::sync::RwLockWriteGuard<'_, Vec<User>> {
+        self.users
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
