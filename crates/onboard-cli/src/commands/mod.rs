@@ -1,0 +1,13 @@
+//! One module per subcommand group; each turns arguments into core calls and prints.
+
+mod kubeconfig;
+mod stages;
+
+use crate::cli::{Cli, Command, KubeconfigCommand};
+
+pub fn run(cli: &Cli) -> onboard_core::Result<()> {
+    match &cli.command {
+        Command::Stages => stages::run(&cli.global),
+        Command::Kubeconfig(KubeconfigCommand::Sources) => kubeconfig::sources(&cli.global),
+    }
+}

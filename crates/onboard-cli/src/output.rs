@@ -1,0 +1,111 @@
+//! Prints results as a kubectl-style table, JSON or YAML.
+
+use crate::cli::Output;
+use serde::Serialize;
+
+/// Something the CLI can print in every output format.
+pub trait Printable: Serialize {
+    /// Column headers, upper-case like kubectl's.
+    fn headers() -> &'static [&'static str];
+    /// One row of cells per item, in header order.
+    fn rows(&self) -> Vec<Vec<String>>;
+}
+
+pub fn print<T: Printable>(value: &T, format: Output) -> onboard_core::Result<()> {
+    let text = render(value, format)?;
+    print!("{text}");
+    Ok(())
+}
+
+fn render<T: Printable>(value: &T, format: Output) -> onboard_core::Result<String> {
+    match format {
+        Output::Table => Ok(table(T::headers(), &value.rows())),
+        Output::Json => serde_json::to_string_pretty(value)
+            .map(|json| json + "\n")
+            .map_err(|e| internal("JSON", &e)),
+        Output::Yaml => serde_yaml::to_string(value).map_err(|e| internal("YAML", &e)),
+    }
+}
+
+fn internal(format: &str, error: &dyn std::fmt::Display) -> onboard_core::Error {
+    onboard_core::Error::new(
+        onboard_core::ErrorKind::Internal,
+        format!("could not write the result as {format}: {error}"),
+    )
+    .with_hint("try another -o format and report this bug")
+}
+
+/// Left-aligned columns separated by three spaces, as kubectl's tabwriter prints them.
+fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let header_row: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header_row).chain(rows) {
+        let last = row.len().saturating_sub(1);
+        for (i, cell) in row.iter().enumerate() {
+            out.push_str(cell);
+            if i < last {
+                let pad = widths[i] - cell.chars().count() + 3;
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Pair(Vec<(String, String)>);
+
+    impl Printable for Pair {
+        fn headers() -> &'static [&'static str] {
+            &["NAME", "VALUE"]
+        }
+        fn rows(&self) -> Vec<Vec<String>> {
+            self.0
+                .iter()
+                .map(|(a, b)| vec![a.clone(), b.clone()])
+                .collect()
+        }
+    }
+
+    #[test]
+    fn table_aligns_columns_with_three_spaces() {
+        let value = Pair(vec![
+            ("a".into(), "1".into()),
+            ("longer".into(), "2".into()),
+        ]);
+        assert_eq!(
+            render(&value, Output::Table).unwrap(),
+            "NAME     VALUE\na        1\nlonger   2\n"
+        );
+    }
+
+    #[test]
+    fn table_counts_characters_not_bytes() {
+        let value = Pair(vec![("集群".into(), "x".into())]);
+        assert_eq!(
+            render(&value, Output::Table).unwrap(),
+            "NAME   VALUE\n集群     x\n"
+        );
+    }
+
+    #[test]
+    fn json_and_yaml_serialize_the_value_itself() {
+        let value = Pair(vec![("a".into(), "1".into())]);
+        assert_eq!(
+            render(&value, Output::Json).unwrap(),
+            "[\n  [\n    \"a\",\n    \"1\"\n  ]\n]\n"
+        );
+        assert_eq!(render(&value, Output::Yaml).unwrap(), "- - a\n  - '1'\n");
+    }
+}

@@ -1,0 +1,3 @@
+//! Kubeconfig handling, kubectl-compatible.
+
+pub mod sources;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of Onboard for KubeSphere: formatting, lints, licences, Rust unit and
+# integration tests, the UI's type check and unit tests, the installers, and the end-to-end
+# suite in the real window. Installs what is missing first. Stops at the first failure.
+set -euo pipefail
+source "$(dirname "$0")/lib/setup.sh"
+cd "$ROOT"
+
+started=$SECONDS
+step() { log "$1"; shift; local t=$SECONDS; "$@" || die "step failed: $*"; echo "    ($((SECONDS - t)) s)"; }
+
+ensure_system_packages
+ensure_toolchain
+ensure_cargo_tool tauri-driver tauri-driver
+ensure_cargo_tool cargo-deny cargo-deny
+ensure_cargo_tool cargo-nextest cargo-nextest
+ensure_npm_deps "$ROOT/ui"
+ensure_npm_deps "$ROOT/tests/e2e"
+
+step "rustfmt" cargo fmt --all --check
+step "UI type check" npm --prefix ui run --silent typecheck
+step "UI unit tests (vitest)" npm --prefix ui test --silent
+step "cargo deny (licences, bans, sources; advisories need the internet)" \
+  cargo deny --log-level error check licenses bans sources
+step "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "Rust tests (nextest)" cargo nextest run --workspace --locked --no-fail-fast
+step "installers (.deb, .rpm)" build_app deb,rpm
+step "installer size budget" scripts/check-bundle-size.sh
+step "end-to-end, real window (xvfb + tauri-driver)" \
+  xvfb-run -a --server-args="-screen 0 1280x860x24" npm --prefix tests/e2e test
+
+log "all tests passed in $((SECONDS - started)) s"

@@ -1,0 +1,14 @@
+// The tauri directory is the repository root (see shared TAURI-LAYOUT.md), so tauri-build
+// reads ./tauri.conf.json; capabilities live beside the shell's sources instead of ./capabilities.
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    // Declaring the app's commands gives each an `allow-…` permission, so the capability
+    // file grants exactly the commands the window uses (least privilege).
+    let manifest = tauri_build::AppManifest::new().commands(&["app_status"]);
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(manifest);
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {error:#}");
+    }
+}

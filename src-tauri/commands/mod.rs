@@ -1,0 +1,3 @@
+//! Tauri commands, one file per domain, each a few lines over `onboard-core`.
+
+pub mod app;

@@ -1,0 +1,46 @@
+//! The desktop shell: a window, the command table and the state it hands to commands.
+//! All behaviour lives in `onboard-core`; commands here only adapt it.
+
+mod args;
+mod commands;
+mod state;
+
+pub use state::AppState;
+
+use tauri_specta::{collect_commands, Builder};
+
+/// The command table, shared by the running app and the test that writes the TypeScript
+/// bindings (so the bindings cannot describe a different set of commands).
+pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
+    Builder::<R>::new()
+        .commands(collect_commands![commands::app::app_status,])
+        .typ::<onboard_core::Error>()
+        .typ::<onboard_core::flow::Stage>()
+        .constant("STAGES", onboard_core::flow::Stage::ALL)
+        .error_handling(tauri_specta::ErrorHandlingMode::Throw)
+}
+
+/// Wires state and commands into a builder; tests pass `tauri::test::mock_builder()`.
+pub fn configure<R: tauri::Runtime>(
+    builder: tauri::Builder<R>,
+    state: AppState,
+) -> tauri::Builder<R> {
+    let specta = specta_builder::<R>();
+    builder
+        .manage(state)
+        .invoke_handler(specta.invoke_handler())
+}
+
+pub fn run() {
+    let target = match args::parse(std::env::args_os()) {
+        Ok(target) => target,
+        Err(error) => error.exit(),
+    };
+    configure(tauri::Builder::default(), AppState::new(target))
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|error| {
+            eprintln!("error: the window could not start: {error}");
+            eprintln!("hint: on Linux the app needs WebKitGTK 4.1 and a display (DISPLAY or WAYLAND_DISPLAY)");
+            std::process::exit(1);
+        });
+}

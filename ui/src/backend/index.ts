@@ -1,0 +1,44 @@
+// The only door to the Rust side: every `invoke` goes through the generated bindings,
+// and every failure comes out as a BackendError with the Rust error's kind, message and hint.
+import { commands, type ErrorKind } from "./bindings";
+
+export type { AppStatus, ErrorKind, Stage, Target } from "./bindings";
+export { STAGES } from "./bindings";
+
+export class BackendError extends Error {
+  readonly kind: ErrorKind | "unknown";
+  readonly hint: string | null;
+
+  constructor(kind: ErrorKind | "unknown", message: string, hint: string | null) {
+    super(message);
+    this.name = "BackendError";
+    this.kind = kind;
+    this.hint = hint;
+  }
+}
+
+const KNOWN_KINDS: readonly string[] = ["invalidInput", "notFound", "io", "internal"] satisfies ErrorKind[];
+
+/** Accepts whatever a rejected invoke gives and keeps only the `{ kind, message, hint }` shape;
+ * a kind this UI does not know yet (a newer backend) becomes "unknown" instead of crashing. */
+export function toBackendError(thrown: unknown): BackendError {
+  if (thrown instanceof BackendError) return thrown;
+  if (typeof thrown === "object" && thrown !== null && "message" in thrown) {
+    const { kind, message, hint } = thrown as { kind?: unknown; message: unknown; hint?: unknown };
+    const knownKind = typeof kind === "string" && KNOWN_KINDS.includes(kind) ? (kind as ErrorKind) : "unknown";
+    return new BackendError(knownKind, String(message), typeof hint === "string" ? hint : null);
+  }
+  return new BackendError("unknown", String(thrown), null);
+}
+
+async function call<T>(command: () => Promise<T>): Promise<T> {
+  try {
+    return await command();
+  } catch (thrown) {
+    throw toBackendError(thrown);
+  }
+}
+
+export const backend = {
+  appStatus: () => call(commands.appStatus),
+};
