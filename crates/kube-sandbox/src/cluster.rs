@@ -302,8 +302,29 @@ impl Cluster {
             dry_run: false,
             manager: "kube-sandbox".into(),
         };
-        world
+        let status = object.get("status").cloned().filter(|_| rt.has_status());
+        let created = world
             .create(&rt, &namespace, object, &options, true)
+            .map_err(|e| Error::InvalidObject(e.message))?;
+        let Some(status) = status else {
+            return Ok(created);
+        };
+        // Status belongs to controllers: a seed sets it through the status sub-resource.
+        let name = created["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut with_status = created;
+        with_status["status"] = status;
+        world
+            .update(
+                &rt,
+                &namespace,
+                &name,
+                with_status,
+                &options,
+                Some("status"),
+            )
             .map_err(|e| Error::InvalidObject(e.message))
     }
 

@@ -114,10 +114,14 @@ pub fn apply(
     let applied_set = FieldSet::of_object(applied, builtin);
     let is_me = |e: &Entry| e.manager == manager && e.operation == "Apply";
 
+    // A conflict is a field the apply would change that someone else owns; an empty map
+    // applied over a full one changes nothing, so compare with the merged result.
+    let current_state = merged.clone();
+    merge_applied(&mut merged, applied, builtin, "");
     let mut conflicts = Vec::new();
     let mut taken = FieldSet::default();
     for leaf in applied_set.leaves() {
-        if !differs(&merged, applied, &leaf) {
+        if !differs(&current_state, &merged, &leaf) {
             continue;
         }
         for e in entries
@@ -138,8 +142,6 @@ pub fn apply(
     for e in entries.iter_mut().filter(|e| !is_me(e)) {
         e.set = e.set.minus(&taken);
     }
-
-    merge_applied(&mut merged, applied, builtin, "");
 
     let previous = entries
         .iter()

@@ -333,7 +333,6 @@ impl World {
                 "deletionTimestamp",
                 "deletionGracePeriodSeconds",
                 "generation",
-                "managedFields",
             ] {
                 match old["metadata"].get(field) {
                     Some(v) => new["metadata"][field] = v.clone(),
