@@ -158,12 +158,18 @@ pub fn apply(
         }
     }
 
+    // An unchanged field set keeps its timestamp, so a repeated apply is a no-op write.
+    let time = entries
+        .iter()
+        .find(|e| is_me(e) && e.set == applied_set && e.api_version == api_version)
+        .map(|e| e.time.clone())
+        .unwrap_or_else(now_rfc3339);
     entries.retain(|e| !is_me(e));
     entries.push(Entry {
         manager: manager.into(),
         operation: "Apply".into(),
         api_version: api_version.into(),
-        time: now_rfc3339(),
+        time,
         set: applied_set,
     });
     write(&mut merged, entries);

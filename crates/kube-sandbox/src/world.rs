@@ -90,11 +90,11 @@ fn meta_str<'a>(object: &'a Value, field: &str) -> &'a str {
     object["metadata"][field].as_str().unwrap_or_default()
 }
 
-/// The object without what the server maintains, to tell whether a write changed anything.
+/// The object without its resourceVersion, to tell whether a write changed anything
+/// (ownership changes count: a second manager applying equal values is a real write).
 fn user_content(object: &Value) -> Value {
     let mut copy = object.clone();
     if let Some(meta) = copy.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.remove("managedFields");
         meta.remove("resourceVersion");
     }
     copy

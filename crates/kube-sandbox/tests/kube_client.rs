@@ -1,0 +1,416 @@
+//! kube-rs (kube 5) as the client: watches, 410 Gone, dry runs, server-side apply
+//! ownership and conflicts, RBAC denials, faults, and the two-cluster sandbox.
+
+use futures_util::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::runtime::{watcher, WatchStreamExt};
+use kube::{Client, Config};
+use kube_sandbox::{Cluster, ClusterBuilder, Sandbox, SandboxConfig, UserSpec, ADMIN, VIEWER};
+use serde_json::json;
+use std::time::{Duration, Instant, SystemTime};
+
+async fn client_from(kubeconfig: &str, context: Option<&str>) -> Client {
+    let kubeconfig = Kubeconfig::from_yaml(kubeconfig).expect("kubeconfig parses");
+    let options = KubeConfigOptions {
+        context: context.map(String::from),
+        ..Default::default()
+    };
+    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .expect("config");
+    Client::try_from(config).expect("client")
+}
+
+async fn client(cluster: &Cluster, user: &str) -> Client {
+    client_from(&cluster.kubeconfig(&[("ctx", user)]).unwrap(), None).await
+}
+
+fn config_map(name: &str, data: serde_json::Value) -> ConfigMap {
+    serde_json::from_value(
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}),
+    )
+    .unwrap()
+}
+
+fn api_error(result: Result<impl std::fmt::Debug, kube::Error>) -> kube::core::Status {
+    match result {
+        Err(kube::Error::Api(status)) => *status,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+const STEP: Duration = Duration::from_secs(10);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watches_resume_from_a_resource_version() {
+    let cluster = ClusterBuilder::new("w1").start().await.unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client(&cluster, ADMIN).await, "default");
+    let rv = api
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap();
+    for name in ["one", "two"] {
+        api.create(
+            &PostParams::default(),
+            &config_map(name, json!({"k": name})),
+        )
+        .await
+        .unwrap();
+    }
+    let mut events = api
+        .watch(&WatchParams::default(), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    let mut names = Vec::new();
+    while names.len() < 2 {
+        match tokio::time::timeout(STEP, events.try_next())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            Some(WatchEvent::Added(cm)) => names.push(cm.metadata.name.unwrap()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(names, ["one", "two"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compacted_versions_are_gone_and_watchers_recover() {
+    let cluster = ClusterBuilder::new("w2")
+        .bookmark_interval(Duration::from_millis(200))
+        .start()
+        .await
+        .unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client(&cluster, ADMIN).await, "default");
+    let old = cluster.resource_version().to_string();
+    api.create(&PostParams::default(), &config_map("after", json!({})))
+        .await
+        .unwrap();
+    cluster.compact();
+    let mut events = api
+        .watch(&WatchParams::default(), &old)
+        .await
+        .unwrap()
+        .boxed();
+    match tokio::time::timeout(STEP, events.try_next())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        Some(WatchEvent::Error(e)) => {
+            assert_eq!(e.code, 410);
+            assert_eq!(e.reason, "Expired");
+        }
+        other => panic!("expected 410, got {other:?}"),
+    }
+
+    let fresh = cluster.resource_version().to_string();
+    let mut bookmarks = api
+        .watch(&WatchParams::default(), &fresh)
+        .await
+        .unwrap()
+        .boxed();
+    match tokio::time::timeout(STEP, bookmarks.try_next())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        Some(WatchEvent::Bookmark(b)) => assert_eq!(b.metadata.resource_version, fresh),
+        other => panic!("expected a bookmark, got {other:?}"),
+    }
+
+    // kube-runtime's watcher lists, watches, and resumes after the server drops its watch.
+    let mut applied = watcher(api.clone(), watcher::Config::default())
+        .applied_objects()
+        .boxed();
+    let first = tokio::time::timeout(STEP, applied.try_next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(first.metadata.name.is_some());
+    cluster.faults().drop_watches();
+    api.create(&PostParams::default(), &config_map("after-drop", json!({})))
+        .await
+        .unwrap();
+    let seen = tokio::time::timeout(STEP, async {
+        loop {
+            let cm = applied.try_next().await.unwrap().unwrap();
+            if cm.metadata.name.as_deref() == Some("after-drop") {
+                return cm;
+            }
+        }
+    })
+    .await;
+    assert!(
+        seen.is_ok(),
+        "the watcher saw the object created after the drop"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_runs_change_nothing() {
+    let cluster = ClusterBuilder::new("d1").start().await.unwrap();
+    let api: Api<Secret> = Api::namespaced(client(&cluster, ADMIN).await, "default");
+    let secret: Secret =
+        serde_json::from_value(json!({"metadata": {"name": "s"}, "stringData": {"k": "v"}}))
+            .unwrap();
+    let dry = api
+        .create(
+            &PostParams {
+                dry_run: true,
+                ..Default::default()
+            },
+            &secret,
+        )
+        .await
+        .unwrap();
+    assert_eq!(dry.data.unwrap()["k"].0, b"v");
+    assert_eq!(api_error(api.get("s").await).code, 404);
+    api.create(&PostParams::default(), &secret).await.unwrap();
+    api.delete(
+        "s",
+        &DeleteParams {
+            dry_run: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(api.get("s").await.is_ok());
+    let patch = Patch::Apply(
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"k": "changed"}}),
+    );
+    api.patch("s", &PatchParams::apply("tester").dry_run(), &patch)
+        .await
+        .unwrap();
+    assert_eq!(api.get("s").await.unwrap().data.unwrap()["k"].0, b"v");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_apply_shares_equal_values_and_conflicts_on_different_ones() {
+    let cluster = ClusterBuilder::new("s1").start().await.unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client(&cluster, ADMIN).await, "default");
+    let apply = |data: serde_json::Value| {
+        Patch::Apply(
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owned"}, "data": data}),
+        )
+    };
+    api.patch(
+        "owned",
+        &PatchParams::apply("alice"),
+        &apply(json!({"a": "1", "b": "2"})),
+    )
+    .await
+    .unwrap();
+    let shared = api
+        .patch(
+            "owned",
+            &PatchParams::apply("bob"),
+            &apply(json!({"a": "1"})),
+        )
+        .await
+        .unwrap();
+    let managers: Vec<String> = shared
+        .metadata
+        .managed_fields
+        .unwrap()
+        .into_iter()
+        .map(|m| m.manager.unwrap())
+        .collect();
+    assert_eq!(managers, ["alice", "bob"]);
+
+    let status = api_error(
+        api.patch(
+            "owned",
+            &PatchParams::apply("bob"),
+            &apply(json!({"a": "2"})),
+        )
+        .await,
+    );
+    assert_eq!(status.code, 409);
+    assert_eq!(
+        status.message,
+        "Apply failed with 1 conflict: conflict with \"alice\" using v1: .data.a"
+    );
+
+    let forced = api
+        .patch(
+            "owned",
+            &PatchParams::apply("bob").force(),
+            &apply(json!({"a": "2"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(forced.data.unwrap()["a"], "2");
+
+    // alice drops b from her configuration: it goes; a stays, bob owns it.
+    let after = api
+        .patch("owned", &PatchParams::apply("alice"), &apply(json!({})))
+        .await
+        .unwrap();
+    assert_eq!(
+        after.data.unwrap().into_iter().collect::<Vec<_>>(),
+        [("a".to_string(), "2".to_string())]
+    );
+
+    let stale = api.get("owned").await.unwrap();
+    api.patch(
+        "owned",
+        &PatchParams::apply("bob").force(),
+        &apply(json!({"a": "3"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        api_error(api.replace("owned", &PostParams::default(), &stale).await).code,
+        409
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rbac_denies_what_no_role_grants() {
+    let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "reader"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "reader"}]});
+    let cluster = ClusterBuilder::new("r1")
+        .user(UserSpec::token("reader", &[]))
+        .object(binding)
+        .start()
+        .await
+        .unwrap();
+    let reader = client(&cluster, "reader").await;
+    let pods: Api<Pod> = Api::namespaced(reader.clone(), "default");
+    assert!(pods.list(&Default::default()).await.is_ok());
+    let secrets: Api<Secret> = Api::namespaced(reader.clone(), "kube-system");
+    let status = api_error(secrets.get("token").await);
+    assert_eq!(status.code, 403);
+    assert_eq!(status.reason, "Forbidden");
+    assert_eq!(status.message, "secrets \"token\" is forbidden: User \"reader\" cannot get resource \"secrets\" in API group \"\" in the namespace \"kube-system\"");
+    let cms: Api<ConfigMap> = Api::namespaced(reader, "default");
+    let status = api_error(
+        cms.create(&PostParams::default(), &config_map("x", json!({})))
+            .await,
+    );
+    assert_eq!(status.code, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_faults_reach_the_client() {
+    let cluster = ClusterBuilder::new("f1")
+        .latency(Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    cluster
+        .add_user(UserSpec::token("temp", &["system:masters"]))
+        .unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client(&cluster, ADMIN).await, "default");
+
+    let started = Instant::now();
+    api.get("kube-root-ca.crt").await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(100),
+        "latency applies"
+    );
+    cluster.faults().set_latency(Duration::ZERO);
+
+    cluster.faults().fail_next(1, 500);
+    assert_eq!(api_error(api.get("kube-root-ca.crt").await).code, 500);
+    assert!(
+        api.get("kube-root-ca.crt").await.is_ok(),
+        "only the next request fails"
+    );
+
+    // kube's default client retries 503 and 429 (honouring Retry-After) and then succeeds.
+    cluster.faults().fail_next(1, 503);
+    cluster.faults().throttle_next(1, 1);
+    let started = Instant::now();
+    assert!(api.get("kube-root-ca.crt").await.is_ok());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After was honoured"
+    );
+
+    cluster.faults().reset_next(1);
+    let reset = api.get("kube-root-ca.crt").await;
+    assert!(
+        !matches!(reset, Err(kube::Error::Api(_))),
+        "a reset is not an API answer: {reset:?}"
+    );
+    assert!(api.get("kube-root-ca.crt").await.is_ok());
+
+    cluster.faults().conflict_next_writes(1);
+    let status = api_error(
+        api.create(&PostParams::default(), &config_map("c", json!({})))
+            .await,
+    );
+    assert_eq!(status.code, 409);
+    api.create(&PostParams::default(), &config_map("c", json!({})))
+        .await
+        .unwrap();
+
+    let temp: Api<ConfigMap> = Api::namespaced(client(&cluster, "temp").await, "default");
+    assert!(temp.get("c").await.is_ok());
+    cluster.expire_credentials("temp", SystemTime::now() + Duration::from_millis(300));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(api_error(temp.get("c").await).code, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_writes_kubeconfigs_for_host_and_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        dir: dir.path().into(),
+        scenario: "empty".into(),
+        latency: Duration::ZERO,
+    })
+    .await
+    .unwrap();
+    let host = std::fs::read_to_string(dir.path().join("host.kubeconfig")).unwrap();
+    let member = std::fs::read_to_string(dir.path().join("member.kubeconfig")).unwrap();
+
+    let admin = client_from(&host, Some("sandbox-host")).await;
+    assert!(Api::<Secret>::namespaced(admin, "default")
+        .list(&Default::default())
+        .await
+        .is_ok());
+    let viewer = client_from(&host, Some("sandbox-host-viewer")).await;
+    assert!(Api::<Pod>::all(viewer.clone())
+        .list(&Default::default())
+        .await
+        .is_ok());
+    assert_eq!(
+        api_error(
+            Api::<Secret>::namespaced(viewer, "default")
+                .list(&Default::default())
+                .await
+        )
+        .code,
+        403
+    );
+    let member_admin = client_from(&member, Some("sandbox-member")).await;
+    let cm = Api::<ConfigMap>::namespaced(member_admin, "default")
+        .get("kube-root-ca.crt")
+        .await
+        .unwrap();
+    assert_eq!(cm.data.unwrap()["ca.crt"], sandbox.member.ca_pem());
+    assert_ne!(sandbox.host.url(), sandbox.member.url());
+    assert!(host.contains(VIEWER));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("host.kubeconfig"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "kubeconfigs hold credentials: owner-only");
+    }
+}
