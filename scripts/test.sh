@@ -18,7 +18,7 @@ ensure_npm_deps "$ROOT/ui"
 ensure_npm_deps "$ROOT/tests/e2e"
 
 step "rustfmt" cargo fmt --all --check
-step "UI type check" npm --prefix ui run --silent typecheck
+step "UI type check and build" npm --prefix ui run --silent build
 step "UI unit tests (vitest)" npm --prefix ui test --silent
 step "cargo deny (licences, bans, sources; advisories need the internet)" \
   cargo deny --log-level error check licenses bans sources

@@ -31,7 +31,11 @@ export default function StageNav({ current, onSelect }: { current: Stage; onSele
                 className={active ? "active" : undefined}
                 aria-current={active ? "step" : undefined}
                 tabIndex={active ? 0 : -1}
-                onClick={() => onSelect(stage)}
+                onClick={(event) => {
+                  // WebKit does not focus a clicked button; do it, so arrow keys work next.
+                  event.currentTarget.focus();
+                  onSelect(stage);
+                }}
                 onKeyDown={(event) => onKeyDown(event, index)}
                 data-stage={stage}
               >

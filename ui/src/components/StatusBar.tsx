@@ -20,7 +20,7 @@ export default function StatusBar({ status }: { status: StatusState }) {
       <Context label={t("status.member")} value={memberContext ?? null} testId="status-member" />
       <span className="status-item source" title={paths.join("\n")}>
         <span className="status-label">{t("status.source")}</span>
-        {paths.length > 0 ? paths.map(baseName).join(", ") : t("status.defaultSource")}
+        <span className="status-value">{paths.length > 0 ? paths.join(", ") : t("status.defaultSource")}</span>
       </span>
       <span className="status-item version">{t("status.version", { version })}</span>
     </footer>
@@ -36,8 +36,4 @@ function Context({ label, value, testId }: { label: string; value: string | null
       {value ?? <span className="muted">{t("status.notChosen")}</span>}
     </span>
   );
-}
-
-function baseName(path: string): string {
-  return path.split(/[\\/]/).pop() || path;
 }
