@@ -38,7 +38,9 @@ describe("the shell", () => {
     ]);
     expect(navButtons()[0]).toHaveProperty("ariaCurrent", "step");
     expect(screen.getByRole("heading", { level: 2, name: "Kubeconfigs" })).toBeTruthy();
-    expect(await screen.findByText("/home/ada/.kube/prod.yaml")).toBeTruthy();
+    const page = screen.getByTestId("stage-kubeconfigs");
+    expect(await within(page).findByText("/home/ada/.kube/prod.yaml")).toBeTruthy();
+    expect(screen.getByTestId("status-bar").textContent).toContain("/home/ada/.kube/prod.yaml");
   });
 
   it("shows each stage's empty state and guide, and its action leads to the step before", async () => {
