@@ -453,7 +453,8 @@ fn present(rt: &ResourceType, call: &Call, mut objects: Vec<Value>, as_list: boo
         .unwrap_or_default()
         .to_string();
     if let Some(include) = table_include(call) {
-        return table(rt, &objects, include, &rv);
+        let refs: Vec<&Value> = objects.iter().collect();
+        return table(rt, &refs, include, &rv);
     }
     if call.accept.contains("as=PartialObjectMetadata") {
         let partial: Vec<Value> = objects.iter().map(|o| json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": o["metadata"]})).collect();
@@ -510,8 +511,9 @@ fn list(
     let world = shared.world();
     let rv = world.store.revision();
     let mut next = None;
-    let mut items = Vec::new();
-    for (key, object) in world.store.list(&rt.id(), namespace) {
+    let mut items: Vec<&Value> = Vec::new();
+    let id = rt.id();
+    for (key, object) in world.store.list(&id, namespace) {
         if after
             .as_ref()
             .is_some_and(|(ns, n)| (&key.namespace, &key.name) <= (ns, n))
@@ -522,47 +524,52 @@ fn list(
             continue;
         }
         if limit.is_some_and(|l| items.len() == l) {
-            let (ns, n) = items
-                .last()
-                .map(|o: &Value| {
-                    (
-                        o["metadata"]["namespace"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string(),
-                        o["metadata"]["name"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string(),
-                    )
-                })
-                .unwrap_or_default();
-            next = Some(continue_token(&ns, &n));
+            let last = items.last().map(|o| &o["metadata"]);
+            let text = |field: &str| {
+                last.and_then(|m| m[field].as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            next = Some(continue_token(&text("namespace"), &text("name")));
             break;
         }
-        items.push(object.clone());
+        items.push(object);
     }
-    drop(world);
-    let body = match table_include(call) {
-        Some(include) => {
-            let mut t = table(rt, &items, include, &rv.to_string());
-            if let Some(token) = &next {
-                t["metadata"]["continue"] = json!(token);
-            }
-            t
+    if let Some(include) = table_include(call) {
+        let mut t = table(rt, &items, include, &rv.to_string());
+        if let Some(token) = &next {
+            t["metadata"]["continue"] = json!(token);
         }
-        None if call.accept.contains("as=PartialObjectMetadataList") => {
-            let mut partial = present(rt, call, items, true);
-            partial["metadata"] = json!({"resourceVersion": rv.to_string()});
-            partial
+        return Ok(http::json(200, &t));
+    }
+    if call.accept.contains("as=PartialObjectMetadataList") {
+        let owned = items.into_iter().cloned().collect();
+        let mut partial = present(rt, call, owned, true);
+        partial["metadata"] = json!({"resourceVersion": rv.to_string()});
+        return Ok(http::json(200, &partial));
+    }
+    // Plain lists are written straight from the store: no copy of every object first.
+    let mut head = list_json(rt, Vec::new(), rv, next);
+    if let Some(map) = head.as_object_mut() {
+        map.remove("items");
+    }
+    let mut out = serde_json::to_vec(&head).unwrap_or_default();
+    out.pop();
+    out.extend_from_slice(b",\"items\":[");
+    let api_version = rt.api_version();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
-        None => {
-            let items = present(rt, call, items, true)["items"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            list_json(rt, items, rv, next)
-        }
-    };
-    Ok(http::json(200, &body))
+        let written = if item["apiVersion"] == api_version.as_str() {
+            serde_json::to_writer(&mut out, item)
+        } else {
+            let mut served = (*item).clone();
+            served["apiVersion"] = json!(api_version);
+            serde_json::to_writer(&mut out, &served)
+        };
+        written.map_err(|e| ApiError::server_error(500, e.to_string()))?;
+    }
+    out.extend_from_slice(b"]}");
+    Ok(http::raw_json(200, out))
 }

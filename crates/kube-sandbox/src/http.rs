@@ -26,11 +26,12 @@ fn full(code: u16, content_type: &str, bytes: Vec<u8>) -> Response<Body> {
 }
 
 pub fn json(code: u16, value: &Value) -> Response<Body> {
-    full(
-        code,
-        "application/json",
-        serde_json::to_vec(value).unwrap_or_default(),
-    )
+    raw_json(code, serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// A JSON body that is already serialized.
+pub fn raw_json(code: u16, bytes: Vec<u8>) -> Response<Body> {
+    full(code, "application/json", bytes)
 }
 
 pub fn text(code: u16, body: String) -> Response<Body> {

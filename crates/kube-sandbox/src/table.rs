@@ -423,7 +423,7 @@ fn builtin_cells(kind: &str, o: &Value) -> Vec<Value> {
 /// The Table for a list of objects of one resource.
 pub fn table(
     rt: &ResourceType,
-    objects: &[Value],
+    objects: &[&Value],
     include: Include,
     resource_version: &str,
 ) -> Value {
@@ -485,7 +485,7 @@ pub fn table(
                     }
                     row["object"] = json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta});
                 }
-                Include::Object => row["object"] = o.clone(),
+                Include::Object => row["object"] = (*o).clone(),
             }
             row
         })
@@ -506,7 +506,7 @@ mod tests {
         let svc = json!({"metadata": {"name": "tower", "creationTimestamp": "2020-01-01T00:00:00Z"},
             "spec": {"type": "LoadBalancer", "clusterIP": "10.96.0.9", "ports": [{"port": 8080, "nodePort": 30721, "protocol": "TCP"}]},
             "status": {"loadBalancer": {}}});
-        let t = table(rt, &[svc], Include::Metadata, "5");
+        let t = table(rt, &[&svc], Include::Metadata, "5");
         let cells = &t["rows"][0]["cells"];
         assert_eq!(cells[1], "LoadBalancer");
         assert_eq!(cells[3], "<pending>");

@@ -48,7 +48,7 @@ impl WatchRequest {
                     .as_str()
                     .unwrap_or_default()
                     .to_string();
-                table(&self.rt, &[object], include, &rv)
+                table(&self.rt, &[&object], include, &rv)
             }
             None => object,
         };
