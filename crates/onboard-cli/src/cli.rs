@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,6 +47,52 @@ pub enum Command {
     /// Kubeconfig files and contexts.
     #[command(subcommand)]
     Kubeconfig(KubeconfigCommand),
+    /// Simulated host and member clusters on this machine, to try the flow without a cluster.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Start the host and member API servers; serve until Ctrl-C or SIGTERM.
+    Up(SandboxUpArgs),
+    /// The scenarios `sandbox up --scenario` can start.
+    Scenarios,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxUpArgs {
+    /// Where to write host.kubeconfig and member.kubeconfig (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The world to start; see `sandbox scenarios`.
+    #[arg(long, default_value = "empty", value_name = "NAME")]
+    pub scenario: String,
+    /// Delay added to every answer of both clusters, e.g. 100ms or 1s.
+    #[arg(long, default_value = "0ms", value_name = "DURATION", value_parser = parse_duration)]
+    pub latency: Duration,
+}
+
+/// `100ms`, `2s` or `1m`.
+fn parse_duration(text: &str) -> onboard_core::Result<Duration> {
+    let invalid = || {
+        onboard_core::Error::new(
+            onboard_core::ErrorKind::InvalidInput,
+            format!("\"{text}\" is not a duration"),
+        )
+        .with_hint("write a number with ms, s or m, e.g. 100ms")
+    };
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(invalid)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| invalid())?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(number)),
+        "s" => Ok(Duration::from_secs(number)),
+        "m" => Ok(Duration::from_secs(number * 60)),
+        _ => Err(invalid()),
+    }
 }
 
 #[derive(Debug, Subcommand)]

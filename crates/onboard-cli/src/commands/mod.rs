@@ -1,13 +1,16 @@
 //! One module per subcommand group; each turns arguments into core calls and prints.
 
 mod kubeconfig;
+mod sandbox;
 mod stages;
 
-use crate::cli::{Cli, Command, KubeconfigCommand};
+use crate::cli::{Cli, Command, KubeconfigCommand, SandboxCommand};
 
 pub fn run(cli: &Cli) -> onboard_core::Result<()> {
     match &cli.command {
         Command::Stages => stages::run(&cli.global),
         Command::Kubeconfig(KubeconfigCommand::Sources) => kubeconfig::sources(&cli.global),
+        Command::Sandbox(SandboxCommand::Up(args)) => sandbox::up(args),
+        Command::Sandbox(SandboxCommand::Scenarios) => sandbox::scenarios(&cli.global),
     }
 }
