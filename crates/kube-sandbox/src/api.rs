@@ -11,6 +11,7 @@ use crate::rbac::{self, Attributes};
 use crate::registry::ResourceType;
 use crate::request::{route, Query, Route, Target};
 use crate::reviews;
+use crate::scale;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::state::Shared;
 use crate::status::{ApiError, ApiResult};
@@ -82,6 +83,10 @@ pub async fn serve(
     let Some(who) = who else {
         return Ok(http::error(&ApiError::unauthorized()));
     };
+    let who = match impersonate(&shared, who, &req) {
+        Ok(who) => who,
+        Err(e) => return Ok(http::error(&e)),
+    };
     let call = Call {
         method: req.method().clone(),
         query: Query::parse(req.uri().query()),
@@ -102,6 +107,49 @@ pub async fn serve(
         other => non_resource(&shared, &call, &path, other),
     };
     Ok(answer.unwrap_or_else(|e| http::error(&e)))
+}
+
+/// `Impersonate-User` / `Impersonate-Group` (kubectl `--as`, `--as-group`): allowed when
+/// the requester may `impersonate` users and groups, as RBAC decides.
+fn impersonate(shared: &Shared, who: Identity, req: &Request<Incoming>) -> ApiResult<Identity> {
+    let Some(user) = req
+        .headers()
+        .get("impersonate-user")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(who);
+    };
+    let groups: Vec<String> = req
+        .headers()
+        .get_all("impersonate-group")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(String::from))
+        .collect();
+    let world = shared.world();
+    let checks = std::iter::once(("users", user.to_string()))
+        .chain(groups.iter().map(|g| ("groups", g.clone())));
+    for (resource, name) in checks {
+        let attrs = Attributes {
+            verb: "impersonate".into(),
+            resource: resource.into(),
+            name,
+            ..Default::default()
+        };
+        if !rbac::allowed(&world.store, &who, &attrs) {
+            return Err(ApiError::forbidden(
+                rbac::forbidden_message(&who, &attrs),
+                "",
+                resource,
+                &attrs.name,
+            ));
+        }
+    }
+    let mut groups = groups;
+    groups.push("system:authenticated".into());
+    Ok(Identity {
+        user: user.to_string(),
+        groups,
+    })
 }
 
 fn non_resource(
@@ -210,6 +258,30 @@ fn resource(shared: &Arc<Shared>, call: &Call, target: Target) -> ApiResult<Resp
     let sub = target.subresource.as_deref();
     match verb {
         "get" if sub == Some("log") => logs::logs(shared, &rt, &namespace, &name, &call.query),
+        "get" if sub == Some("scale") => {
+            let object = shared.world().get(&rt, &namespace, &name)?;
+            Ok(http::json(200, &scale::of(&object)))
+        }
+        "update" | "patch" if sub == Some("scale") => {
+            let body: Value = serde_json::from_slice(&call.body)
+                .map_err(|e| ApiError::bad_request(format!("error decoding body: {e}")))?;
+            let kind = if verb == "update" {
+                None
+            } else {
+                Some(patch_kind(call)?)
+            };
+            let options = write_options(call)?;
+            let scaled = scale::set(
+                &mut shared.world(),
+                &rt,
+                &namespace,
+                &name,
+                kind,
+                &body,
+                &options,
+            )?;
+            Ok(http::json(200, &scaled))
+        }
         "get" => {
             let object = shared.world().get(&rt, &namespace, &name)?;
             Ok(http::json(200, &present(&rt, call, vec![object], false)))
@@ -291,21 +363,7 @@ fn patch(
     name: &str,
     sub: Option<&str>,
 ) -> ApiResult<Response<Body>> {
-    let media = call
-        .content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim();
-    let kind = match media {
-        "application/json-patch+json" => PatchKind::Json,
-        "application/merge-patch+json" => PatchKind::Merge,
-        "application/strategic-merge-patch+json" => PatchKind::Strategic,
-        "application/apply-patch+yaml" | "application/apply-patch+json" => PatchKind::Apply {
-            force: call.query.flag("force"),
-        },
-        other => return Err(ApiError::unsupported_media_type(other)),
-    };
+    let kind = patch_kind(call)?;
     let body: Value = if matches!(kind, PatchKind::Apply { .. }) {
         serde_yaml::from_slice(&call.body)
             .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?
@@ -323,6 +381,24 @@ fn patch(
         .is_some();
     let patched = world.patch(rt, namespace, name, kind, &body, &write_options(call)?, sub)?;
     Ok(http::json(if existed { 200 } else { 201 }, &patched))
+}
+
+fn patch_kind(call: &Call) -> ApiResult<PatchKind> {
+    let media = call
+        .content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim();
+    Ok(match media {
+        "application/json-patch+json" => PatchKind::Json,
+        "application/merge-patch+json" => PatchKind::Merge,
+        "application/strategic-merge-patch+json" => PatchKind::Strategic,
+        "application/apply-patch+yaml" | "application/apply-patch+json" => PatchKind::Apply {
+            force: call.query.flag("force"),
+        },
+        other => return Err(ApiError::unsupported_media_type(other)),
+    })
 }
 
 fn dry_run(call: &Call) -> ApiResult<bool> {

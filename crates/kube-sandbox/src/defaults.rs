@@ -151,7 +151,9 @@ fn default_service(svc: &mut Value, alloc: &mut Allocators) {
             set_default(port, "protocol", json!("TCP"));
             let target = port["port"].clone();
             set_default(port, "targetPort", target);
-            if wants_node_port && port.get("nodePort").is_none_or(Value::is_null) {
+            // 0 is "allocate one", as typed clients always send the field.
+            let unset = port.get("nodePort").is_none_or(|p| p.is_null() || p == 0);
+            if wants_node_port && unset {
                 port["nodePort"] = json!(alloc.node_port());
             }
         }

@@ -86,8 +86,15 @@ fn resource_json(r: &ResourceType) -> Vec<Value> {
     }
     let mut out = vec![main];
     out.extend(r.subresources.iter().map(|sub| {
-        json!({"name": format!("{}/{sub}", r.plural), "singularName": "", "namespaced": r.namespaced,
-               "kind": r.kind, "verbs": subresource_verbs(sub)})
+        let mut entry = json!({"name": format!("{}/{sub}", r.plural), "singularName": "", "namespaced": r.namespaced,
+               "kind": r.kind, "verbs": subresource_verbs(sub)});
+        // kubectl scale finds the Scale kind of a resource here.
+        if sub == "scale" {
+            entry["group"] = json!("autoscaling");
+            entry["version"] = json!("v1");
+            entry["kind"] = json!("Scale");
+        }
+        entry
     }));
     out
 }

@@ -1,6 +1,6 @@
 //! Protobuf request bodies (`application/vnd.kubernetes.protobuf`), which kubectl's typed
-//! clients send for `create secret`, `create configmap`, `create namespace`, `auth can-i`
-//! and `--dry-run=server` on those. The envelope is `k8s\0` + runtime.Unknown; the kinds
+//! clients send for `create secret`, `create configmap`, `create namespace`, `auth can-i`,
+//! `create deployment|service|role|…` and `--dry-run=server` on those. The envelope is `k8s\0` + runtime.Unknown; the kinds
 //! we decode are turned into the JSON the rest of the server works on.
 
 use crate::status::{ApiError, ApiResult};
@@ -131,7 +131,7 @@ fn decode_kind(kind: &str, raw: &[u8]) -> Result<Value, prost::DecodeError> {
         "SelfSubjectReview" => {
             json!({"metadata": metadata(authn::SelfSubjectReview::decode(raw)?.metadata.as_ref())})
         }
-        _ => return Ok(Value::Null),
+        other => return crate::protobuf_workloads::decode(other, raw, &metadata),
     })
 }
 

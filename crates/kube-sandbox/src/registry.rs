@@ -164,7 +164,7 @@ const BUILTINS: &[Builtin] = &[
         "deployments",
         true,
         &["deploy"],
-        &["status"],
+        &["status", "scale"],
     ),
     kind(
         "apps",
@@ -173,7 +173,7 @@ const BUILTINS: &[Builtin] = &[
         "replicasets",
         true,
         &["rs"],
-        &["status"],
+        &["status", "scale"],
     ),
     kind(
         "rbac.authorization.k8s.io",

@@ -573,3 +573,111 @@ async fn bad_credentials_are_unauthorized() {
         "expired: {stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workload_commands_scale_expose_roll_out_and_cascade() {
+    let f = fixture(ClusterBuilder::new("c12")).await;
+    let k = f.kubectl();
+    let created = k
+        .ok(&[
+            "create",
+            "deployment",
+            "web",
+            "--image=nginx:1.27",
+            "--replicas=2",
+            "--port=80",
+        ])
+        .await;
+    assert_eq!(created.trim(), "deployment.apps/web created");
+    assert_eq!(
+        k.ok(&["scale", "deployment", "web", "--replicas=3"])
+            .await
+            .trim(),
+        "deployment.apps/web scaled"
+    );
+    let rollout = k
+        .ok(&["rollout", "status", "deployment", "web", "--timeout=10s"])
+        .await;
+    assert!(rollout.contains("successfully rolled out"), "{rollout}");
+    assert_eq!(
+        table(&k.ok(&["get", "pods", "--no-headers"]).await).len(),
+        3
+    );
+
+    assert_eq!(
+        k.ok(&["expose", "deployment", "web", "--port=80"])
+            .await
+            .trim(),
+        "service/web exposed"
+    );
+    k.ok(&[
+        "create",
+        "service",
+        "loadbalancer",
+        "tower",
+        "--tcp=8080:8080",
+    ])
+    .await;
+    let svc = table(&k.ok(&["get", "service", "tower"]).await);
+    assert_eq!(svc[1][1], "LoadBalancer");
+    assert_eq!(svc[1][3], "<pending>");
+    let port = &svc[1][4];
+    assert!(
+        port.starts_with("8080:3") && port.ends_with("/TCP"),
+        "a node port was allocated: {port}"
+    );
+
+    k.ok(&["set", "image", "deployment/web", "nginx=nginx:1.28"])
+        .await;
+    let rs = table(&k.ok(&["get", "replicasets", "--no-headers"]).await);
+    assert_eq!(rs.len(), 2, "a new ReplicaSet for the new template: {rs:?}");
+    assert!(
+        rs.iter().any(|r| r[1] == "0") && rs.iter().any(|r| r[1] == "3"),
+        "{rs:?}"
+    );
+
+    assert_eq!(
+        k.ok(&["delete", "deployment", "web"]).await.trim(),
+        "deployment.apps \"web\" deleted"
+    );
+    let left = k.run(&["get", "replicasets,pods"]).await;
+    assert!(
+        String::from_utf8_lossy(&left.stderr).contains("No resources found"),
+        "garbage collected"
+    );
+
+    k.ok(&[
+        "create",
+        "role",
+        "pod-reader",
+        "--verb=get,list",
+        "--resource=pods",
+    ])
+    .await;
+    k.ok(&[
+        "create",
+        "rolebinding",
+        "pod-reader",
+        "--role=pod-reader",
+        "--user=alice",
+    ])
+    .await;
+    assert_eq!(
+        k.ok(&["auth", "can-i", "list", "pods", "--as=alice"])
+            .await
+            .trim(),
+        "yes"
+    );
+    let out = k
+        .run(&["auth", "can-i", "list", "secrets", "--as=alice"])
+        .await;
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "no");
+    let stderr = f
+        .kubectl_as("dev")
+        .fails(&["get", "pods", "--as=alice"])
+        .await;
+    assert!(
+        stderr.contains("cannot impersonate resource \"users\""),
+        "{stderr}"
+    );
+}
