@@ -414,3 +414,63 @@ async fn the_sandbox_writes_kubeconfigs_for_host_and_member() {
         assert_eq!(mode & 0o077, 0, "kubeconfigs hold credentials: owner-only");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_page_and_select() {
+    let cluster = ClusterBuilder::new("l1").start().await.unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client(&cluster, ADMIN).await, "default");
+    for i in 0..5 {
+        let mut cm = config_map(&format!("page-{i}"), json!({}));
+        cm.metadata.labels = Some(
+            [(
+                "tier".to_string(),
+                if i % 2 == 0 { "even" } else { "odd" }.to_string(),
+            )]
+            .into(),
+        );
+        api.create(&PostParams::default(), &cm).await.unwrap();
+    }
+    let first = api
+        .list(&kube::api::ListParams::default().labels("tier").limit(2))
+        .await
+        .unwrap();
+    assert_eq!(first.items.len(), 2);
+    let token = first.metadata.continue_.clone().expect("a continue token");
+    let rest = api
+        .list(
+            &kube::api::ListParams::default()
+                .labels("tier")
+                .continue_token(&token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 3);
+    assert!(rest.metadata.continue_.is_none_or(|c| c.is_empty()));
+    let odd = api
+        .list(
+            &kube::api::ListParams::default()
+                .labels("tier=odd")
+                .fields("metadata.name!=page-1"),
+        )
+        .await
+        .unwrap();
+    let names: Vec<String> = odd
+        .items
+        .into_iter()
+        .map(|c| c.metadata.name.unwrap())
+        .collect();
+    assert_eq!(names, ["page-3"]);
+    let generated = api
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"generateName": "gen-"}})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let meta = generated.metadata;
+    assert!(
+        meta.name.unwrap().starts_with("gen-")
+            && meta.uid.is_some()
+            && meta.creation_timestamp.is_some()
+    );
+}
