@@ -39,6 +39,8 @@ pub struct Change {
     pub kind: ChangeKind,
     pub key: Key,
     pub object: Value,
+    /// The object before a modification: watches with selectors see objects enter and leave.
+    pub previous: Option<Value>,
 }
 
 /// Changes a watch missed, and the receiver for those still to come.
@@ -113,13 +115,13 @@ impl Store {
     pub fn put(&mut self, key: Key, mut object: Value) -> Value {
         self.rv += 1;
         object["metadata"]["resourceVersion"] = json!(self.rv.to_string());
-        let kind = if self.objects.contains_key(&key) {
+        let previous = self.objects.insert(key.clone(), object.clone());
+        let kind = if previous.is_some() {
             ChangeKind::Modified
         } else {
             ChangeKind::Added
         };
-        self.objects.insert(key.clone(), object.clone());
-        self.record(kind, key, object.clone());
+        self.record(kind, key, object.clone(), previous);
         object
     }
 
@@ -128,16 +130,17 @@ impl Store {
         let mut object = self.objects.remove(key)?;
         self.rv += 1;
         object["metadata"]["resourceVersion"] = json!(self.rv.to_string());
-        self.record(ChangeKind::Deleted, key.clone(), object.clone());
+        self.record(ChangeKind::Deleted, key.clone(), object.clone(), None);
         Some(object)
     }
 
-    fn record(&mut self, kind: ChangeKind, key: Key, object: Value) {
+    fn record(&mut self, kind: ChangeKind, key: Key, object: Value, previous: Option<Value>) {
         let change = Arc::new(Change {
             rv: self.rv,
             kind,
             key,
             object,
+            previous,
         });
         self.log.push_back(change.clone());
         while self.log.len() > self.log_capacity {

@@ -7,7 +7,7 @@ use crate::registry::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::state::Shared;
 use crate::status::{ApiError, ApiResult};
-use crate::store::Change;
+use crate::store::{Change, ChangeKind};
 use crate::table::{table, Include};
 use bytes::Bytes;
 use hyper::Response;
@@ -37,6 +37,23 @@ impl WatchRequest {
             .as_deref()
             .is_none_or(|ns| object["metadata"]["namespace"] == ns);
         ns_ok && self.labels.matches(&object["metadata"]["labels"]) && self.fields.matches(object)
+    }
+
+    /// The event a change is for this watch: objects that start matching its selectors are
+    /// ADDED, those that stop matching are DELETED, as the apiserver's watch cache does.
+    fn event(&self, change: &Change) -> Option<Bytes> {
+        if change.key.resource != self.rt.id() {
+            return None;
+        }
+        let now = self.selects(&change.object);
+        let before = change.previous.as_ref().map(|p| self.selects(p));
+        let kind = match (change.kind, before, now) {
+            (ChangeKind::Modified, Some(false), true) => "ADDED",
+            (ChangeKind::Modified, Some(true), false) => "DELETED",
+            (kind, _, true) => kind.as_str(),
+            _ => return None,
+        };
+        Some(self.line(kind, &change.object))
     }
 
     fn line(&self, kind: &str, object: &Value) -> Bytes {
@@ -97,14 +114,7 @@ pub fn start(shared: &Arc<Shared>, request: WatchRequest) -> ApiResult<Response<
         match from {
             Some(rv) => match world.store.watch_from(rv.min(current)) {
                 Ok((backlog, receiver)) => {
-                    first.extend(
-                        backlog
-                            .iter()
-                            .filter(|c| {
-                                c.key.resource == request.rt.id() && request.selects(&c.object)
-                            })
-                            .map(|c| request.line(c.kind.as_str(), &c.object)),
-                    );
+                    first.extend(backlog.iter().filter_map(|c| request.event(c)));
                     (receiver, current)
                 }
                 Err(compacted) => {
@@ -158,9 +168,10 @@ pub fn start(shared: &Arc<Shared>, request: WatchRequest) -> ApiResult<Response<
                         Err(_) => return,
                     };
                     progress = change.rv;
-                    if change.key.resource == request.rt.id() && request.selects(&change.object)
-                        && tx.send(request.line(change.kind.as_str(), &change.object)).await.is_err() {
-                        return;
+                    if let Some(line) = request.event(&change) {
+                        if tx.send(line).await.is_err() {
+                            return;
+                        }
                     }
                 }
                 _ = bookmarks.tick(), if request.bookmarks => {

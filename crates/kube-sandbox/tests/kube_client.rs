@@ -474,3 +474,38 @@ async fn lists_page_and_select() {
             && meta.creation_timestamp.is_some()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn selected_watches_see_objects_leave_and_enter() {
+    let cluster = ClusterBuilder::new("w3").start().await.unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client(&cluster, ADMIN).await, "default");
+    let mut cm = config_map("moving", json!({}));
+    cm.metadata.labels = Some([("app".to_string(), "a".to_string())].into());
+    api.create(&PostParams::default(), &cm).await.unwrap();
+    let rv = cluster.resource_version().to_string();
+    let relabel = |app: &str| Patch::Merge(json!({"metadata": {"labels": {"app": app}}}));
+    api.patch("moving", &PatchParams::default(), &relabel("b"))
+        .await
+        .unwrap();
+    api.patch("moving", &PatchParams::default(), &relabel("a"))
+        .await
+        .unwrap();
+    let mut events = api
+        .watch(&WatchParams::default().labels("app=a"), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    let mut kinds = Vec::new();
+    while kinds.len() < 2 {
+        match tokio::time::timeout(STEP, events.try_next())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            Some(WatchEvent::Deleted(_)) => kinds.push("DELETED"),
+            Some(WatchEvent::Added(_)) => kinds.push("ADDED"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(kinds, ["DELETED", "ADDED"]);
+}
