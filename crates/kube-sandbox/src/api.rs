@@ -183,6 +183,14 @@ fn non_resource(
     let doc = match route {
         Route::Version => Some(discovery::version()),
         Route::Health => return Ok(http::text(200, "ok".into())),
+        Route::CoreVersions | Route::Groups if call.accept.contains(discovery::AGGREGATED) => {
+            let doc = discovery::aggregated(registry, route == Route::CoreVersions);
+            return Ok(http::typed_json(
+                200,
+                discovery::AGGREGATED_CONTENT_TYPE,
+                &doc,
+            ));
+        }
         Route::CoreVersions => Some(discovery::api_versions(&shared.address)),
         Route::Groups => Some(discovery::api_group_list(registry)),
         Route::Group(group) => discovery::api_group(registry, &group),

@@ -429,13 +429,18 @@ impl World {
             .map(|(k, _)| k.name.clone())
             .unwrap_or_else(|| "sandbox-node".into());
         let mut acted = false;
-        for (key, pod) in self.objects("", "pods") {
-            if deleting(&pod)
-                || pod["status"]["phase"] != "Pending"
-                || !pod["metadata"]["annotations"]["sandbox.kubesphere.io/hold"].is_null()
-            {
-                continue;
-            }
+        // Only pending pods are copied: this runs after every write.
+        let pending: Vec<(Key, Value)> = self
+            .store
+            .list(&pod_rt.id(), None)
+            .filter(|(_, pod)| {
+                !deleting(pod)
+                    && pod["status"]["phase"] == "Pending"
+                    && pod["metadata"]["annotations"]["sandbox.kubesphere.io/hold"].is_null()
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (key, pod) in pending {
             let now = now_rfc3339();
             let statuses: Vec<Value> = pod["spec"]["containers"]
                 .as_array()

@@ -1,5 +1,6 @@
-//! `/version` and legacy discovery (`/api`, `/apis`, resource lists). kubectl asks for
-//! aggregated discovery first and accepts these plain documents in its place.
+//! `/version` and discovery: aggregated (`apidiscovery.k8s.io/v2`, one document for `/api`
+//! and one for `/apis`, what kubectl asks for first) and legacy (`/api`, `/apis`, resource
+//! lists per group version, what kube-rs reads).
 
 use crate::registry::{Registry, ResourceType};
 use serde_json::{json, Value};
@@ -118,6 +119,73 @@ pub fn resource_list(registry: &Registry, group: &str, version: &str) -> Option<
     )
 }
 
+/// What a client puts in Accept to get aggregated discovery.
+pub const AGGREGATED: &str = "as=APIGroupDiscoveryList";
+pub const AGGREGATED_CONTENT_TYPE: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+fn gvk(group: &str, version: &str, kind: &str) -> Value {
+    json!({"group": group, "version": version, "kind": kind})
+}
+
+fn aggregated_resource(r: &ResourceType) -> Value {
+    let subresources: Vec<Value> = r
+        .subresources
+        .iter()
+        .map(|sub| {
+            let kind = if sub == "scale" {
+                gvk("autoscaling", "v1", "Scale")
+            } else {
+                gvk(&r.group, &r.version, &r.kind)
+            };
+            json!({"subresource": sub, "responseKind": kind, "verbs": subresource_verbs(sub)})
+        })
+        .collect();
+    let mut resource = json!({
+        "resource": r.plural, "responseKind": gvk(&r.group, &r.version, &r.kind),
+        "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
+        "singularResource": r.singular, "verbs": r.verbs,
+    });
+    if !r.short_names.is_empty() {
+        resource["shortNames"] = json!(r.short_names);
+    }
+    if !r.categories.is_empty() {
+        resource["categories"] = json!(r.categories);
+    }
+    if !subresources.is_empty() {
+        resource["subresources"] = json!(subresources);
+    }
+    resource
+}
+
+/// The `APIGroupDiscoveryList` for `/api` (core) or `/apis` (every named group).
+pub fn aggregated(registry: &Registry, core: bool) -> Value {
+    let mut items: Vec<Value> = Vec::new();
+    for (group, version) in registry
+        .group_versions()
+        .into_iter()
+        .filter(|(g, _)| g.is_empty() == core)
+    {
+        let resources: Vec<Value> = registry
+            .all()
+            .filter(|r| r.group == group && r.version == version)
+            .map(aggregated_resource)
+            .collect();
+        let entry = json!({"version": version, "resources": resources, "freshness": "Current"});
+        match items
+            .iter_mut()
+            .find(|i| i["metadata"]["name"] == group.as_str())
+        {
+            Some(item) => item["versions"]
+                .as_array_mut()
+                .into_iter()
+                .for_each(|v| v.push(entry.clone())),
+            None => items.push(json!({"metadata": {"name": group}, "versions": [entry]})),
+        }
+    }
+    json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +202,22 @@ mod tests {
         assert!(names.contains(&"pods/log"));
         assert!(names.contains(&"secrets"));
         assert!(api_group(&Registry::default(), "apps").is_some());
+        let apis = aggregated(&Registry::default(), false);
+        let apps = apis["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["metadata"]["name"] == "apps")
+            .unwrap();
+        let deployments = &apps["versions"][0]["resources"][0];
+        assert_eq!(deployments["scope"], "Namespaced");
+        assert_eq!(
+            deployments["subresources"][1]["responseKind"]["kind"],
+            "Scale"
+        );
+        assert_eq!(
+            aggregated(&Registry::default(), true)["items"][0]["metadata"]["name"],
+            ""
+        );
     }
 }

@@ -29,6 +29,15 @@ pub fn json(code: u16, value: &Value) -> Response<Body> {
     raw_json(code, serde_json::to_vec(value).unwrap_or_default())
 }
 
+/// JSON under a more specific media type (e.g. aggregated discovery).
+pub fn typed_json(code: u16, content_type: &str, value: &Value) -> Response<Body> {
+    full(
+        code,
+        content_type,
+        serde_json::to_vec(value).unwrap_or_default(),
+    )
+}
+
 /// A JSON body that is already serialized.
 pub fn raw_json(code: u16, bytes: Vec<u8>) -> Response<Body> {
     full(code, "application/json", bytes)
