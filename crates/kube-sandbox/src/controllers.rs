@@ -296,7 +296,7 @@ impl World {
                 self.record_event(
                     &ns,
                     &d,
-                    "Normal",
+                    "deployment-controller",
                     "ScalingReplicaSet",
                     &format!(
                         "Scaled up replica set {}-{hash} from 0 to {replicas}",
@@ -459,18 +459,55 @@ impl World {
                 "containerStatuses": statuses,
             });
             running["status"]["podIPs"] = json!([{"ip": running["status"]["podIP"]}]);
-            self.write(&pod_rt, key, Some(&pod), running);
+            self.write(&pod_rt, key, Some(&pod), running.clone());
+            let ns = meta(&pod, "namespace").to_string();
+            let assigned = format!(
+                "Successfully assigned {ns}/{} to {node}",
+                meta(&pod, "name")
+            );
+            self.record_event(&ns, &running, "default-scheduler", "Scheduled", &assigned);
+            for c in pod["spec"]["containers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
+                let (name, image) = (
+                    c["name"].as_str().unwrap_or_default(),
+                    c["image"].as_str().unwrap_or_default(),
+                );
+                self.record_event(
+                    &ns,
+                    &running,
+                    "kubelet",
+                    "Pulled",
+                    &format!("Container image \"{image}\" already present on machine"),
+                );
+                self.record_event(
+                    &ns,
+                    &running,
+                    "kubelet",
+                    "Created",
+                    &format!("Created container: {name}"),
+                );
+                self.record_event(
+                    &ns,
+                    &running,
+                    "kubelet",
+                    "Started",
+                    &format!("Started container {name}"),
+                );
+            }
             acted = true;
         }
         acted
     }
 
-    /// A core/v1 Event about an object, as controllers record them.
+    /// A Normal core/v1 Event about an object, reported by `component`.
     fn record_event(
         &mut self,
         namespace: &str,
         about: &Value,
-        type_: &str,
+        component: &str,
         reason: &str,
         message: &str,
     ) {
@@ -479,9 +516,9 @@ impl World {
             "metadata": {"name": format!("{}.{}", meta(about, "name"), random_suffix(8))},
             "involvedObject": {"apiVersion": about["apiVersion"], "kind": about["kind"], "name": about["metadata"]["name"],
                                "namespace": namespace, "uid": about["metadata"]["uid"], "resourceVersion": about["metadata"]["resourceVersion"]},
-            "reason": reason, "message": message, "type": type_, "count": 1,
-            "firstTimestamp": now, "lastTimestamp": now, "source": {"component": "deployment-controller"},
-            "reportingComponent": "deployment-controller", "reportingInstance": ""});
+            "reason": reason, "message": message, "type": "Normal", "count": 1,
+            "firstTimestamp": now, "lastTimestamp": now, "source": {"component": component},
+            "reportingComponent": component, "reportingInstance": ""});
         self.create_owned("", "events", namespace, event);
     }
 }

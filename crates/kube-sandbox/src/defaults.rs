@@ -69,7 +69,8 @@ pub fn validate_name(rt: &ResourceType, name: &str) -> ApiResult<()> {
 }
 
 fn set_default(object: &mut Value, field: &str, value: Value) {
-    if object.get(field).is_none_or(Value::is_null) {
+    // A value of the wrong shape (e.g. a port that is a number) is left for clients to see.
+    if (object.is_object() || object.is_null()) && object.get(field).is_none_or(Value::is_null) {
         object[field] = value;
     }
 }

@@ -163,7 +163,7 @@ impl World {
         if !object["metadata"].is_object() {
             object["metadata"] = json!({});
         }
-        Ok(())
+        shape_errors(rt, object)
     }
 
     fn check_namespace(
@@ -577,6 +577,53 @@ impl World {
         let crds: Vec<Value> = self.store.list(&id, None).map(|(_, v)| v.clone()).collect();
         self.registry.set_crds(crds.iter());
     }
+}
+
+/// Rejects the type errors Go's decoder rejects in the fields the server itself works on,
+/// with its message, instead of writing into a value of the wrong shape.
+fn shape_errors(rt: &ResourceType, object: &Value) -> ApiResult<()> {
+    let wrong = |field: &str, want: &str| {
+        Err(ApiError::bad_request(format!(
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: json: cannot unmarshal into Go struct field {field} of type {want}",
+            kind = rt.kind,
+            version = rt.version,
+        )))
+    };
+    let meta = &object["metadata"];
+    for field in ["labels", "annotations"] {
+        let ok = match &meta[field] {
+            Value::Null => true,
+            Value::Object(m) => m.values().all(Value::is_string),
+            _ => false,
+        };
+        if !ok {
+            return wrong(&format!("ObjectMeta.metadata.{field}"), "map[string]string");
+        }
+    }
+    if !(meta["finalizers"].is_null()
+        || meta["finalizers"]
+            .as_array()
+            .is_some_and(|f| f.iter().all(Value::is_string)))
+    {
+        return wrong("ObjectMeta.metadata.finalizers", "[]string");
+    }
+    if matches!(rt.kind.as_str(), "Secret" | "ConfigMap") {
+        for field in ["data", "stringData", "binaryData"] {
+            let ok = object[field].is_null()
+                || object[field]
+                    .as_object()
+                    .is_some_and(|m| m.values().all(Value::is_string));
+            if !ok {
+                return wrong(&format!("{}.{field}", rt.kind), "map[string]string");
+            }
+        }
+    }
+    for field in ["spec", "status"] {
+        if !(object[field].is_null() || object[field].is_object()) {
+            return wrong(&format!("{}.{field}", rt.kind), "object");
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn owned_by(object: &Value, uid: &str) -> bool {

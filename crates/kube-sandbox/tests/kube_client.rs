@@ -509,3 +509,38 @@ async fn selected_watches_see_objects_leave_and_enter() {
     }
     assert_eq!(kinds, ["DELETED", "ADDED"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_objects_are_bad_requests() {
+    let cluster = ClusterBuilder::new("m1").start().await.unwrap();
+    let client = client(&cluster, ADMIN).await;
+    let secrets = kube::core::Request::new("/api/v1/namespaces/default/secrets");
+    let create = |body: serde_json::Value| {
+        secrets
+            .create(&PostParams::default(), serde_json::to_vec(&body).unwrap())
+            .unwrap()
+    };
+    for bad in [
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "a", "labels": "oops"}}),
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "b"}, "data": "oops"}),
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "c"}, "stringData": {"k": 1}}),
+    ] {
+        let status = api_error(client.request::<serde_json::Value>(create(bad)).await);
+        assert_eq!(status.code, 400, "{}", status.message);
+        assert!(
+            status
+                .message
+                .starts_with("Secret in version \"v1\" cannot be handled as a Secret"),
+            "{}",
+            status.message
+        );
+    }
+    let unnamed = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {}});
+    let status = api_error(client.request::<serde_json::Value>(create(unnamed)).await);
+    assert_eq!((status.code, status.reason.as_str()), (422, "Invalid"));
+    let api: Api<Secret> = Api::namespaced(client, "default");
+    assert!(
+        api.list(&Default::default()).await.is_ok(),
+        "the server still serves"
+    );
+}

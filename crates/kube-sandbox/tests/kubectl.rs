@@ -138,6 +138,14 @@ async fn create_apply_and_output_formats() {
     assert_eq!(rs[0], ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]);
     let events = k.ok(&["get", "events"]).await;
     assert!(events.contains("ScalingReplicaSet"), "{events}");
+    assert!(events.contains("Started container web"), "{events}");
+    let pod = &pods[1][0];
+    let described = k.ok(&["describe", "pod", pod]).await;
+    assert!(
+        described.contains("Status:           Running")
+            && described.contains("Successfully assigned default/"),
+        "{described}"
+    );
 
     let dry = k
         .ok(&[
