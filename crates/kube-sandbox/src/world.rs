@@ -505,6 +505,8 @@ impl World {
                     finalizers.push(json!("foregroundDeletion"));
                     marked["metadata"]["finalizers"] = json!(finalizers);
                     self.store.put(key.clone(), marked);
+                    // Wakes the garbage collector, which deletes the dependents first.
+                    self.deleted_something = true;
                 }
             }
             Propagation::Background => {}

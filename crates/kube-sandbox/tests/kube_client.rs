@@ -544,3 +544,66 @@ async fn malformed_objects_are_bad_requests() {
         "the server still serves"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletion_propagates_foreground_background_or_not_at_all() {
+    use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+    let cluster = ClusterBuilder::new("g1").start().await.unwrap();
+    let client = client(&cluster, ADMIN).await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), "default");
+    let replicasets: Api<ReplicaSet> = Api::namespaced(client.clone(), "default");
+    let pods: Api<Pod> = Api::namespaced(client, "default");
+    let deployment = |name: &str| -> Deployment {
+        serde_json::from_value(json!({"metadata": {"name": name}, "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}}}))
+        .unwrap()
+    };
+    for name in ["orphan", "fore", "back"] {
+        deployments
+            .create(&PostParams::default(), &deployment(name))
+            .await
+            .unwrap();
+    }
+    let labelled = |app: &str| kube::api::ListParams::default().labels(&format!("app={app}"));
+
+    deployments
+        .delete("orphan", &DeleteParams::orphan())
+        .await
+        .unwrap();
+    let kept = replicasets.list(&labelled("orphan")).await.unwrap().items;
+    assert_eq!(kept.len(), 1, "the ReplicaSet stays");
+    assert!(
+        kept[0]
+            .metadata
+            .owner_references
+            .as_ref()
+            .is_none_or(|r| r.is_empty()),
+        "and is no longer owned"
+    );
+    assert_eq!(pods.list(&labelled("orphan")).await.unwrap().items.len(), 2);
+
+    deployments
+        .delete("fore", &DeleteParams::foreground())
+        .await
+        .unwrap();
+    assert_eq!(api_error(deployments.get("fore").await).code, 404);
+    assert!(replicasets
+        .list(&labelled("fore"))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert!(pods.list(&labelled("fore")).await.unwrap().items.is_empty());
+
+    deployments
+        .delete("back", &DeleteParams::background())
+        .await
+        .unwrap();
+    assert!(replicasets
+        .list(&labelled("back"))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert!(pods.list(&labelled("back")).await.unwrap().items.is_empty());
+}
