@@ -17,8 +17,19 @@ struct Entry {
     set: FieldSet,
 }
 
-/// A field another manager owns with a different value: (manager, its apiVersion, field path).
-pub type Conflict = (String, String, String);
+/// A field another manager owns with a different value: (the manager as the server prints
+/// it, the field path).
+pub type Conflict = (String, String);
+
+/// `"kubectl"` for an applier, `"kubectl-edit" using v1` for an updater, as kube-apiserver
+/// names managers in conflicts.
+fn printed(e: &Entry) -> String {
+    if e.operation == "Update" {
+        format!("\"{}\" using {}", e.manager, e.api_version)
+    } else {
+        format!("\"{}\"", e.manager)
+    }
+}
 
 fn read(object: &Value) -> Vec<Entry> {
     object["metadata"]["managedFields"]
@@ -128,11 +139,7 @@ pub fn apply(
             .iter()
             .filter(|e| !is_me(e) && e.set.contains(&leaf))
         {
-            conflicts.push((
-                e.manager.clone(),
-                e.api_version.clone(),
-                display_path(&leaf),
-            ));
+            conflicts.push((printed(e), display_path(&leaf)));
             taken.insert(&leaf);
         }
     }
@@ -211,133 +218,76 @@ fn merge_applied(current: &mut Value, applied: &Value, builtin: bool, field: &st
     }
 }
 
-/// The `Apply failed with N conflicts` message body, grouped by manager as the server words it.
+/// The `Apply failed with N conflicts` message, grouped by manager as the server words it.
 pub fn conflict_message(conflicts: &[Conflict]) -> String {
-    let count = conflicts.len();
-    let noun = if count == 1 { "conflict" } else { "conflicts" };
-    if count == 1 {
-        let (manager, api_version, field) = &conflicts[0];
-        return format!("Apply failed with 1 conflict: conflict with \"{manager}\" using {api_version}: {field}");
+    if let [(manager, field)] = conflicts {
+        return format!("Apply failed with 1 conflict: conflict with {manager}: {field}");
     }
-    let mut managers: Vec<(&str, &str)> = Vec::new();
-    for (m, v, _) in conflicts {
-        if !managers.contains(&(m.as_str(), v.as_str())) {
-            managers.push((m, v));
-        }
-    }
-    let groups: Vec<String> = managers
-        .iter()
-        .map(|(m, v)| {
-            let fields: Vec<String> = conflicts
+    let mut managers: Vec<&str> = conflicts.iter().map(|(m, _)| m.as_str()).collect();
+    managers.sort();
+    managers.dedup();
+    let mut lines = Vec::new();
+    for manager in managers {
+        lines.push(format!("conflicts with {manager}:"));
+        lines.extend(
+            conflicts
                 .iter()
-                .filter(|(cm, _, _)| cm == m)
-                .map(|(_, _, f)| format!("- {f}"))
-                .collect();
-            format!("conflicts with \"{m}\" using {v}:\n{}", fields.join("\n"))
-        })
-        .collect();
-    format!("Apply failed with {count} {noun}: {}", groups.join("\n"))
+                .filter(|(m, _)| m == manager)
+                .map(|(_, f)| format!("- {f}")),
+        );
+    }
+    format!(
+        "Apply failed with {} conflicts: {}",
+        conflicts.len(),
+        lines.join("\n")
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn cm(data: Value) -> Value {
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": data})
+    /// `manager` applies a ConfigMap with `data` over `current`.
+    fn apply_cm(
+        current: Option<&Value>,
+        data: Value,
+        manager: &str,
+        force: bool,
+    ) -> Result<Value, Vec<Conflict>> {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": data});
+        apply(current, &cm, manager, "v1", force, true)
+    }
+
+    fn managers(object: &Value) -> Vec<&str> {
+        object["metadata"]["managedFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["manager"].as_str().unwrap())
+            .collect()
     }
 
     #[test]
     fn equal_values_are_shared_and_different_ones_conflict() {
-        let first = apply(
-            None,
-            &cm(json!({"a": "1", "b": "2"})),
-            "alice",
-            "v1",
-            false,
-            true,
-        )
-        .unwrap();
-        let shared = apply(
-            Some(&first),
-            &cm(json!({"a": "1"})),
-            "bob",
-            "v1",
-            false,
-            true,
-        )
-        .unwrap();
-        assert_eq!(
-            shared["metadata"]["managedFields"]
-                .as_array()
-                .unwrap()
-                .len(),
-            2
-        );
-        let conflicts = apply(
-            Some(&shared),
-            &cm(json!({"a": "9"})),
-            "bob",
-            "v1",
-            false,
-            true,
-        )
-        .unwrap_err();
+        let first = apply_cm(None, json!({"a": "1", "b": "2"}), "alice", false).unwrap();
+        let shared = apply_cm(Some(&first), json!({"a": "1"}), "bob", false).unwrap();
+        assert_eq!(managers(&shared), ["alice", "bob"]);
+        let conflicts = apply_cm(Some(&shared), json!({"a": "9"}), "bob", false).unwrap_err();
         assert_eq!(
             conflicts,
-            vec![("alice".to_string(), "v1".to_string(), ".data.a".to_string())]
+            vec![("\"alice\"".to_string(), ".data.a".to_string())]
         );
-        let forced = apply(
-            Some(&shared),
-            &cm(json!({"a": "9"})),
-            "bob",
-            "v1",
-            true,
-            true,
-        )
-        .unwrap();
+        let forced = apply_cm(Some(&shared), json!({"a": "9"}), "bob", true).unwrap();
         assert_eq!(forced["data"]["a"], "9");
     }
 
     #[test]
     fn fields_a_manager_stops_applying_are_removed_unless_shared() {
-        let first = apply(
-            None,
-            &cm(json!({"a": "1", "b": "2"})),
-            "alice",
-            "v1",
-            false,
-            true,
-        )
-        .unwrap();
-        let second = apply(
-            Some(&first),
-            &cm(json!({"a": "1"})),
-            "alice",
-            "v1",
-            false,
-            true,
-        )
-        .unwrap();
+        let first = apply_cm(None, json!({"a": "1", "b": "2"}), "alice", false).unwrap();
+        let second = apply_cm(Some(&first), json!({"a": "1"}), "alice", false).unwrap();
         assert_eq!(second["data"], json!({"a": "1"}));
-        let bob = apply(
-            Some(&second),
-            &cm(json!({"a": "1"})),
-            "bob",
-            "v1",
-            false,
-            true,
-        )
-        .unwrap();
-        let third = apply(
-            Some(&bob),
-            &cm(json!({"z": "0"})),
-            "alice",
-            "v1",
-            false,
-            true,
-        )
-        .unwrap();
+        let bob = apply_cm(Some(&second), json!({"a": "1"}), "bob", false).unwrap();
+        let third = apply_cm(Some(&bob), json!({"z": "0"}), "alice", false).unwrap();
         assert_eq!(
             third["data"],
             json!({"a": "1", "z": "0"}),
@@ -347,16 +297,28 @@ mod tests {
 
     #[test]
     fn updates_take_ownership_from_appliers() {
-        let first = apply(None, &cm(json!({"a": "1"})), "alice", "v1", false, true).unwrap();
+        let first = apply_cm(None, json!({"a": "1"}), "alice", false).unwrap();
         let mut edited = first.clone();
         edited["data"]["a"] = json!("2");
         record_update(Some(&first), &mut edited, "kubectl-edit", "v1", true);
-        let managers: Vec<&str> = edited["metadata"]["managedFields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["manager"].as_str().unwrap())
-            .collect();
-        assert_eq!(managers, vec!["kubectl-edit"], "alice lost her only field");
+        assert_eq!(
+            managers(&edited),
+            ["kubectl-edit"],
+            "alice lost her only field"
+        );
+    }
+
+    #[test]
+    fn conflict_messages_group_fields_by_manager() {
+        let one = vec![("\"m\" using v1".to_string(), ".data.a".to_string())];
+        assert_eq!(
+            conflict_message(&one),
+            "Apply failed with 1 conflict: conflict with \"m\" using v1: .data.a"
+        );
+        let two = vec![one[0].clone(), ("\"a\"".to_string(), ".data.b".to_string())];
+        assert_eq!(
+            conflict_message(&two),
+            "Apply failed with 2 conflicts: conflicts with \"a\":\n- .data.b\nconflicts with \"m\" using v1:\n- .data.a"
+        );
     }
 }

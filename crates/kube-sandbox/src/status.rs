@@ -97,7 +97,7 @@ impl ApiError {
         .with_details(group, plural, name)
     }
 
-    /// Server-side apply conflicts: one cause per field another manager owns.
+    /// Server-side apply conflicts: one cause per (printed manager, field) another manager owns.
     pub fn apply_conflict(
         group: &str,
         plural: &str,
@@ -109,7 +109,7 @@ impl ApiError {
         let causes: Vec<Value> = fields
             .iter()
             .map(|(manager, field)| {
-                json!({"reason": "FieldManagerConflict", "message": format!("conflict with \"{manager}\""), "field": field})
+                json!({"reason": "FieldManagerConflict", "message": format!("conflict with {manager}"), "field": field})
             })
             .collect();
         if let Some(d) = error.details.as_mut() {

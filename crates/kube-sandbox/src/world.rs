@@ -416,16 +416,12 @@ impl World {
                 rt.builtin,
             )
             .map_err(|conflicts| {
-                let fields: Vec<(String, String)> = conflicts
-                    .iter()
-                    .map(|(m, _, f)| (m.clone(), f.clone()))
-                    .collect();
                 ApiError::apply_conflict(
                     &rt.group,
                     &rt.plural,
                     name,
                     managed::conflict_message(&conflicts),
-                    &fields,
+                    &conflicts,
                 )
             })?;
             return match current {

@@ -238,7 +238,7 @@ async fn server_side_apply_shares_equal_values_and_conflicts_on_different_ones()
     assert_eq!(status.code, 409);
     assert_eq!(
         status.message,
-        "Apply failed with 1 conflict: conflict with \"alice\" using v1: .data.a"
+        "Apply failed with 1 conflict: conflict with \"alice\": .data.a"
     );
 
     let forced = api
@@ -259,6 +259,25 @@ async fn server_side_apply_shares_equal_values_and_conflicts_on_different_ones()
     assert_eq!(
         after.data.unwrap().into_iter().collect::<Vec<_>>(),
         [("a".to_string(), "2".to_string())]
+    );
+
+    let created = PostParams {
+        field_manager: Some("creator".into()),
+        ..Default::default()
+    };
+    api.create(&created, &config_map("made", json!({"a": "1"})))
+        .await
+        .unwrap();
+    let apply_made = Patch::Apply(
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "made"}, "data": {"a": "2"}}),
+    );
+    let status = api_error(
+        api.patch("made", &PatchParams::apply("bob"), &apply_made)
+            .await,
+    );
+    assert_eq!(
+        status.message,
+        "Apply failed with 1 conflict: conflict with \"creator\" using v1: .data.a"
     );
 
     let stale = api.get("owned").await.unwrap();

@@ -191,7 +191,7 @@ async fn server_side_apply_conflicts_until_forced() {
         ])
         .await;
     assert!(
-        stderr.contains("Apply failed with 1 conflict: conflict with \"kubectl\""),
+        stderr.contains("Apply failed with 1 conflict: conflict with \"kubectl\": .data.a"),
         "{stderr}"
     );
     assert!(stderr.contains(".data.a"), "{stderr}");
