@@ -8,7 +8,8 @@ const out = resolve(import.meta.dirname, "../../docs/screenshots");
 mkdirSync(out, { recursive: true });
 const STAGES = ["kubeconfigs", "host", "proxy-address", "add-cluster", "join", "clusters"];
 
-const { browser, close } = await openApp({ args: ["--kubeconfig", "/home/ada/.kube/config"] });
+const args = ["--kubeconfig", "/home/ada/.kube/config"];
+const { browser, close } = await openApp({ args });
 try {
   await browser.execute(() => {
     localStorage.clear();
@@ -26,4 +27,19 @@ try {
   }
 } finally {
   await close();
+}
+
+// Dark mode follows the OS: GTK's dark theme preference makes WebKit report prefers-color-scheme: dark.
+const dark = await openApp({ args, env: { GTK_THEME: "Adwaita:dark" } });
+try {
+  for (const language of ["en", "zh-CN"]) {
+    await (await dark.browser.$('[data-testid="language"]')).selectByAttribute("value", language);
+    await (await dark.browser.$('nav [data-stage="proxy-address"]')).click();
+    await textOf(dark.browser, '[data-testid="stage-proxy-address"]');
+    const file = join(out, `${language}-dark-3-proxy-address.png`);
+    await dark.browser.saveScreenshot(file);
+    console.log(`saved ${file}`);
+  }
+} finally {
+  await dark.close();
 }

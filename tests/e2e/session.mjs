@@ -30,12 +30,16 @@ async function waitForPort(port, timeoutMs) {
   throw new Error(`tauri-driver did not listen on port ${port} within ${timeoutMs} ms`);
 }
 
-/** Opens the app; returns { browser, close }. `args` are passed to the app binary. */
-export async function openApp({ args = [], port = 4444 } = {}) {
+/** Opens the app; returns { browser, close }. `args` are passed to the app binary, `env`
+ * is added to its environment (through tauri-driver and WebKitWebDriver, which pass it on). */
+export async function openApp({ args = [], env = {}, port = 4444 } = {}) {
   if (!existsSync(application)) {
     throw new Error(`app binary not found at ${application}: build it with \`npm exec --prefix ui -- tauri build\``);
   }
-  const driver = spawn(driverBinary(), ["--port", String(port)], { stdio: ["ignore", "inherit", "inherit"] });
+  const driver = spawn(driverBinary(), ["--port", String(port)], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, ...env },
+  });
   const exited = new Promise((r) => driver.once("exit", r));
   try {
     await waitForPort(port, 10_000);
