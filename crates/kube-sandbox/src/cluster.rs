@@ -8,7 +8,7 @@ use crate::kubeconfig::{self, ContextEntry};
 use crate::rbac;
 use crate::state::Shared;
 use crate::tls::{self, Authority};
-use crate::world::{World, WriteOptions};
+use crate::world::{DeleteOptions, PatchKind, World, WriteOptions};
 use serde_json::{json, Value};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -196,6 +196,16 @@ fn bootstrap_objects(cluster: &str) -> Vec<Value> {
     objects
 }
 
+/// Names one object of a cluster.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectRef<'a> {
+    pub api_version: &'a str,
+    pub kind: &'a str,
+    /// Ignored for cluster-scoped kinds.
+    pub namespace: &'a str,
+    pub name: &'a str,
+}
+
 /// A running cluster. Dropping it stops the server.
 pub struct Cluster {
     name: String,
@@ -333,6 +343,66 @@ impl Cluster {
         let world = self.shared.world();
         let rt = world.registry.by_kind(api_version, kind)?.clone();
         world.get(&rt, namespace, name).ok()
+    }
+
+    /// Merge-patches an object, or only its status with `status: true` (how a scenario plays
+    /// the controllers it does not simulate, e.g. a load balancer assigning an address).
+    pub fn merge_patch(
+        &self,
+        object: ObjectRef<'_>,
+        patch: &Value,
+        status: bool,
+    ) -> Result<Value, Error> {
+        let mut world = self.shared.world();
+        let rt = world
+            .registry
+            .by_kind(object.api_version, object.kind)
+            .cloned()
+            .ok_or_else(|| {
+                Error::InvalidObject(format!(
+                    "no resource serves {} {}",
+                    object.api_version, object.kind
+                ))
+            })?;
+        let options = WriteOptions {
+            dry_run: false,
+            manager: "kube-sandbox".into(),
+        };
+        let subresource = status.then_some("status");
+        world
+            .patch(
+                &rt,
+                object.namespace,
+                object.name,
+                PatchKind::Merge,
+                patch,
+                &options,
+                subresource,
+            )
+            .map_err(|e| Error::InvalidObject(e.message))
+    }
+
+    /// Deletes an object as a background-propagating client would.
+    pub fn delete(&self, object: ObjectRef<'_>) -> Result<Value, Error> {
+        let mut world = self.shared.world();
+        let rt = world
+            .registry
+            .by_kind(object.api_version, object.kind)
+            .cloned()
+            .ok_or_else(|| {
+                Error::InvalidObject(format!(
+                    "no resource serves {} {}",
+                    object.api_version, object.kind
+                ))
+            })?;
+        world
+            .delete(
+                &rt,
+                object.namespace,
+                object.name,
+                &DeleteOptions::default(),
+            )
+            .map_err(|e| Error::InvalidObject(e.message))
     }
 
     /// Appends text to a container's log (what `kubectl logs` and `logs -f` read).

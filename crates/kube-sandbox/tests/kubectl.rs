@@ -68,6 +68,26 @@ async fn get_prints_the_columns_a_real_cluster_prints() {
     let wide = table(&k.ok(&["get", "nodes", "-o", "wide"]).await);
     assert_eq!(wide[0][5], "INTERNAL-IP");
 
+    // A scenario plays the cloud's load balancer through the status sub-resource.
+    let lb = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "tower", "namespace": "default"},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 8080}]}});
+    f.cluster.create(lb).unwrap();
+    let tower = kube_sandbox::ObjectRef {
+        api_version: "v1",
+        kind: "Service",
+        namespace: "default",
+        name: "tower",
+    };
+    let address = json!({"status": {"loadBalancer": {"ingress": [{"ip": "139.198.120.120"}]}}});
+    f.cluster.merge_patch(tower, &address, true).unwrap();
+    let svc = table(&k.ok(&["get", "service", "tower"]).await);
+    assert_eq!(svc[1][3], "139.198.120.120");
+    f.cluster.delete(tower).unwrap();
+    assert!(k
+        .fails(&["get", "service", "tower"])
+        .await
+        .contains("NotFound"));
+
     let secrets = table(&k.ok(&["get", "secrets", "-A"]).await);
     assert!(
         secrets.is_empty() || secrets[0] == ["NAMESPACE", "NAME", "TYPE", "DATA", "AGE"],
