@@ -271,12 +271,16 @@ fn resource(shared: &Arc<Shared>, call: &Call, target: Target) -> ApiResult<Resp
             Ok(http::json(200, &scale::of(&object)))
         }
         "update" | "patch" if sub == Some("scale") => {
-            let body: Value = serde_json::from_slice(&call.body)
-                .map_err(|e| ApiError::bad_request(format!("error decoding body: {e}")))?;
-            let kind = if verb == "update" {
-                None
-            } else {
-                Some(patch_kind(call)?)
+            let body = patch_body(call)?;
+            let kind = match (verb, patch_format(call)) {
+                ("update", _) => None,
+                (_, Ok(PatchFormat::Patch(kind))) => Some(kind),
+                (_, Ok(PatchFormat::Apply { .. })) => {
+                    return Err(ApiError::unsupported_media_type(
+                        "application/apply-patch+yaml (not supported on scale by the sandbox)",
+                    ))
+                }
+                (_, Err(e)) => return Err(e),
             };
             let options = write_options(call)?;
             let scaled = scale::set(
@@ -363,6 +367,35 @@ fn resource(shared: &Arc<Shared>, call: &Call, target: Target) -> ApiResult<Resp
     }
 }
 
+/// What a PATCH body is, from its Content-Type.
+enum PatchFormat {
+    Patch(PatchKind),
+    Apply { force: bool },
+}
+
+fn patch_format(call: &Call) -> ApiResult<PatchFormat> {
+    let media = call
+        .content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim();
+    Ok(match media {
+        "application/json-patch+json" => PatchFormat::Patch(PatchKind::Json),
+        "application/merge-patch+json" => PatchFormat::Patch(PatchKind::Merge),
+        "application/strategic-merge-patch+json" => PatchFormat::Patch(PatchKind::Strategic),
+        "application/apply-patch+yaml" | "application/apply-patch+json" => PatchFormat::Apply {
+            force: call.query.flag("force"),
+        },
+        other => return Err(ApiError::unsupported_media_type(other)),
+    })
+}
+
+fn patch_body(call: &Call) -> ApiResult<Value> {
+    serde_json::from_slice(&call.body)
+        .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))
+}
+
 fn patch(
     shared: &Arc<Shared>,
     call: &Call,
@@ -371,42 +404,30 @@ fn patch(
     name: &str,
     sub: Option<&str>,
 ) -> ApiResult<Response<Body>> {
-    let kind = patch_kind(call)?;
-    let body: Value = if matches!(kind, PatchKind::Apply { .. }) {
-        serde_yaml::from_slice(&call.body)
-            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?
-    } else {
-        serde_json::from_slice(&call.body)
-            .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?
-    };
-    if matches!(kind, PatchKind::Apply { .. }) && call.query.get("fieldManager").is_none() {
-        return Err(ApiError::bad_request("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"));
+    let options = write_options(call)?;
+    match patch_format(call)? {
+        PatchFormat::Patch(kind) => {
+            let body = patch_body(call)?;
+            let patched = shared
+                .world()
+                .patch(rt, namespace, name, kind, &body, &options, sub)?;
+            Ok(http::json(200, &patched))
+        }
+        PatchFormat::Apply { force } => {
+            let body: Value = serde_yaml::from_slice(&call.body)
+                .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+            if call.query.get("fieldManager").is_none() {
+                return Err(ApiError::bad_request("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"));
+            }
+            let mut world = shared.world();
+            let existed = world
+                .store
+                .get(&crate::world::key(rt, namespace, name))
+                .is_some();
+            let applied = world.apply(rt, namespace, name, &body, &options, force, sub)?;
+            Ok(http::json(if existed { 200 } else { 201 }, &applied))
+        }
     }
-    let mut world = shared.world();
-    let existed = world
-        .store
-        .get(&crate::world::key(rt, namespace, name))
-        .is_some();
-    let patched = world.patch(rt, namespace, name, kind, &body, &write_options(call)?, sub)?;
-    Ok(http::json(if existed { 200 } else { 201 }, &patched))
-}
-
-fn patch_kind(call: &Call) -> ApiResult<PatchKind> {
-    let media = call
-        .content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim();
-    Ok(match media {
-        "application/json-patch+json" => PatchKind::Json,
-        "application/merge-patch+json" => PatchKind::Merge,
-        "application/strategic-merge-patch+json" => PatchKind::Strategic,
-        "application/apply-patch+yaml" | "application/apply-patch+json" => PatchKind::Apply {
-            force: call.query.flag("force"),
-        },
-        other => return Err(ApiError::unsupported_media_type(other)),
-    })
 }
 
 fn dry_run(call: &Call) -> ApiResult<bool> {

@@ -20,13 +20,12 @@ pub struct WriteOptions {
     pub manager: String,
 }
 
-/// The patch formats kube-apiserver accepts.
+/// The patch formats kube-apiserver accepts besides server-side apply (`World::apply`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PatchKind {
     Json,
     Merge,
     Strategic,
-    Apply { force: bool },
 }
 
 /// How dependents of a deleted object are treated.
@@ -385,7 +384,7 @@ impl World {
         Ok(stored)
     }
 
-    /// PATCH in any of the four formats; server-side apply creates missing objects.
+    /// PATCH as JSON patch, merge patch or strategic merge patch.
     #[allow(clippy::too_many_arguments)]
     pub fn patch(
         &mut self,
@@ -397,39 +396,7 @@ impl World {
         opts: &WriteOptions,
         subresource: Option<&str>,
     ) -> ApiResult<Value> {
-        let current = self.store.get(&key(rt, namespace, name)).cloned();
-        if let PatchKind::Apply { force } = kind {
-            let mut applied = body.clone();
-            Self::check_type(rt, &mut applied)?;
-            if meta_str(&applied, "name") != name {
-                return Err(ApiError::bad_request(format!(
-                    "the name of the object ({}) does not match the name on the URL ({name})",
-                    meta_str(&applied, "name")
-                )));
-            }
-            let merged = managed::apply(
-                current.as_ref(),
-                &applied,
-                &opts.manager,
-                &rt.api_version(),
-                force,
-                rt.builtin,
-            )
-            .map_err(|conflicts| {
-                ApiError::apply_conflict(
-                    &rt.group,
-                    &rt.plural,
-                    name,
-                    managed::conflict_message(&conflicts),
-                    &conflicts,
-                )
-            })?;
-            return match current {
-                None => self.create(rt, namespace, merged, opts, false),
-                Some(old) => self.replace(rt, namespace, old, merged, opts, subresource, false),
-            };
-        }
-        let old = current.ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))?;
+        let old = self.get(rt, namespace, name)?;
         let mut patched = old.clone();
         match kind {
             PatchKind::Json => {
@@ -446,7 +413,6 @@ impl World {
                 ))
             }
             PatchKind::Strategic => strategic::merge(&mut patched, body, true),
-            PatchKind::Apply { .. } => unreachable!("handled above"),
         }
         Self::check_type(rt, &mut patched)?;
         let sent_rv = meta_str(&patched, "resourceVersion");
@@ -454,6 +420,50 @@ impl World {
             return Err(ApiError::stale(&rt.group, &rt.plural, name));
         }
         self.replace(rt, namespace, old, patched, opts, subresource, true)
+    }
+
+    /// Server-side apply: creates the object when missing, else merges by ownership.
+    #[allow(clippy::too_many_arguments)]
+    pub fn apply(
+        &mut self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+        body: &Value,
+        opts: &WriteOptions,
+        force: bool,
+        subresource: Option<&str>,
+    ) -> ApiResult<Value> {
+        let current = self.store.get(&key(rt, namespace, name)).cloned();
+        let mut applied = body.clone();
+        Self::check_type(rt, &mut applied)?;
+        if meta_str(&applied, "name") != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({}) does not match the name on the URL ({name})",
+                meta_str(&applied, "name")
+            )));
+        }
+        let merged = managed::apply(
+            current.as_ref(),
+            &applied,
+            &opts.manager,
+            &rt.api_version(),
+            force,
+            rt.builtin,
+        )
+        .map_err(|conflicts| {
+            ApiError::apply_conflict(
+                &rt.group,
+                &rt.plural,
+                name,
+                managed::conflict_message(&conflicts),
+                &conflicts,
+            )
+        })?;
+        match current {
+            None => self.create(rt, namespace, merged, opts, false),
+            Some(old) => self.replace(rt, namespace, old, merged, opts, subresource, false),
+        }
     }
 
     pub fn delete(
