@@ -161,4 +161,22 @@ mod tests {
         );
         assert_eq!(obj["spec"]["containers"], json!([{"name": "b"}]));
     }
+
+    #[test]
+    fn retain_keys_and_primitive_list_deletions() {
+        let mut spec = json!({"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}, "args": ["a", "b", "c"]});
+        let patch = json!({"strategy": {"$retainKeys": ["type"], "type": "Recreate"}, "$deleteFromPrimitiveList/args": ["b"]});
+        merge(&mut spec, &patch, true);
+        assert_eq!(
+            spec,
+            json!({"strategy": {"type": "Recreate"}, "args": ["a", "c"]})
+        );
+        let mut replaced = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]}});
+        merge(
+            &mut replaced,
+            &json!({"spec": {"containers": [{"name": "c"}, {"$patch": "replace"}]}}),
+            true,
+        );
+        assert_eq!(replaced["spec"]["containers"], json!([{"name": "c"}]));
+    }
 }

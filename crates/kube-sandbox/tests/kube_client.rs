@@ -626,3 +626,42 @@ async fn deletion_propagates_foreground_background_or_not_at_all() {
         .is_empty());
     assert!(pods.list(&labelled("back")).await.unwrap().items.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streaming_lists_end_their_initial_events_with_a_bookmark() {
+    let cluster = ClusterBuilder::new("w4").start().await.unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client(&cluster, ADMIN).await, "default");
+    api.create(&PostParams::default(), &config_map("existing", json!({})))
+        .await
+        .unwrap();
+    let config = watcher::Config::default().streaming_lists();
+    let mut events = watcher(api.clone(), config).boxed();
+    let mut initial = Vec::new();
+    loop {
+        match tokio::time::timeout(STEP, events.try_next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+        {
+            watcher::Event::Init => {}
+            watcher::Event::InitApply(cm) => initial.push(cm.metadata.name.unwrap()),
+            watcher::Event::InitDone => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    initial.sort();
+    assert_eq!(initial, ["existing", "kube-root-ca.crt"]);
+    api.create(&PostParams::default(), &config_map("later", json!({})))
+        .await
+        .unwrap();
+    match tokio::time::timeout(STEP, events.try_next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+    {
+        watcher::Event::Apply(cm) => assert_eq!(cm.metadata.name.as_deref(), Some("later")),
+        other => panic!("unexpected {other:?}"),
+    }
+}

@@ -557,6 +557,13 @@ spec:
     let rows = table(&k.ok(&["get", "clusters.cluster.kubesphere.io"]).await);
     assert_eq!(rows[0], ["NAME", "FEDERATED", "PROVIDER", "READY", "AGE"]);
     assert_eq!(rows[1][..3], ["member", "true", "kind"]);
+    let moved = cr.replace("provider: kind", "provider: qingcloud");
+    assert_eq!(
+        k.ok(&["apply", "-f", path_str(&f.manifest("cr2.yaml", &moved))])
+            .await
+            .trim(),
+        "cluster.cluster.kubesphere.io/member configured"
+    );
     let patch = r#"{"status":{"conditions":[{"type":"Ready","status":"True"}]}}"#;
     k.ok(&[
         "patch",
