@@ -374,8 +374,7 @@ impl World {
             && finalizers_empty(&new)
             && rt.kind != "Namespace"
         {
-            self.store.remove(&key);
-            self.deleted_something = true;
+            self.erase(&key);
             self.settle();
             return Ok(new);
         }
@@ -528,8 +527,7 @@ impl World {
         let object = self.store.get(key)?.clone();
         let is_namespace = key.resource.group.is_empty() && key.resource.plural == "namespaces";
         if finalizers_empty(&object) && !is_namespace {
-            self.deleted_something = true;
-            return self.store.remove(key);
+            return self.erase(key);
         }
         if !object["metadata"]["deletionTimestamp"].is_null() {
             return Some(object);
@@ -541,6 +539,32 @@ impl World {
             marked["status"]["phase"] = json!("Terminating");
         }
         Some(self.store.put(key.clone(), marked))
+    }
+
+    /// Removes an object for good; a CRD takes its resource and every custom object with it,
+    /// as the apiserver's CRD cleanup finalizer does.
+    fn erase(&mut self, key: &Key) -> Option<Value> {
+        let removed = self.store.remove(key)?;
+        self.deleted_something = true;
+        if key.resource == crd_id() {
+            let served = ResourceId {
+                group: removed["spec"]["group"].as_str().unwrap_or_default().into(),
+                plural: removed["spec"]["names"]["plural"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .into(),
+            };
+            let objects: Vec<Key> = self
+                .store
+                .list_owned(served)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for object in objects {
+                self.store.remove(&object);
+            }
+            self.refresh_crds();
+        }
+        Some(removed)
     }
 
     fn has_dependents(&self, uid: &str) -> bool {
@@ -578,10 +602,7 @@ impl World {
     }
 
     pub(crate) fn refresh_crds(&mut self) {
-        let id = ResourceId {
-            group: "apiextensions.k8s.io".into(),
-            plural: "customresourcedefinitions".into(),
-        };
+        let id = crd_id();
         let crds: Vec<Value> = self.store.list(&id, None).map(|(_, v)| v.clone()).collect();
         self.registry.set_crds(crds.iter());
     }
@@ -632,6 +653,13 @@ fn shape_errors(rt: &ResourceType, object: &Value) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+fn crd_id() -> ResourceId {
+    ResourceId {
+        group: "apiextensions.k8s.io".into(),
+        plural: "customresourcedefinitions".into(),
+    }
 }
 
 pub(crate) fn owned_by(object: &Value, uid: &str) -> bool {
