@@ -281,11 +281,20 @@ fn builtin_cells(kind: &str, o: &Value) -> Vec<Value> {
                 .iter()
                 .filter_map(|c| c["restartCount"].as_i64())
                 .sum();
+            // "3 (5m ago)": the printer adds when the last container restart ended.
+            let last_restart = statuses
+                .iter()
+                .filter_map(|c| c["lastState"]["terminated"]["finishedAt"].as_str())
+                .max();
+            let restarts = match last_restart {
+                Some(at) if restarts > 0 => format!("{restarts} ({} ago)", age(Some(at))),
+                _ => restarts.to_string(),
+            };
             vec![
                 name,
                 json!(format!("{ready}/{total}")),
                 json!(pod_status(o)),
-                json!(restarts.to_string()),
+                json!(restarts),
                 age_cell,
                 json!(or_none(text(&o["status"]["podIP"]))),
                 json!(or_none(text(&o["spec"]["nodeName"]))),
@@ -512,5 +521,21 @@ mod tests {
         assert_eq!(cells[3], "<pending>");
         assert_eq!(cells[4], "8080:30721/TCP");
         assert_eq!(t["columnDefinitions"].as_array().unwrap().len(), 7);
+    }
+
+    #[test]
+    fn pod_restarts_say_when_the_last_one_was() {
+        let registry = Registry::default();
+        let rt = registry.find("", "v1", "pods").unwrap();
+        let pod = json!({"metadata": {"name": "agent"}, "spec": {"containers": [{"name": "agent"}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "agent", "ready": true, "restartCount": 3,
+                "lastState": {"terminated": {"finishedAt": crate::clock::now_rfc3339()}}}]}});
+        let t = table(rt, &[&pod], Include::None, "1");
+        let restarts = t["rows"][0]["cells"][3].as_str().unwrap();
+        assert!(
+            restarts.starts_with("3 (") && restarts.ends_with("s ago)"),
+            "{restarts}"
+        );
+        assert_eq!(t["rows"][0]["cells"][1], "1/1");
     }
 }
