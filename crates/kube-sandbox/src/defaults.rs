@@ -129,6 +129,35 @@ pub fn on_update(rt: &ResourceType, object: &mut Value, alloc: &mut Allocators) 
     }
 }
 
+/// Secrets and ConfigMaps marked `immutable: true` keep their data and the mark itself.
+pub fn check_immutable(rt: &ResourceType, old: &Value, new: &Value) -> ApiResult<()> {
+    if !matches!(rt.kind.as_str(), "Secret" | "ConfigMap") || old["immutable"] != true {
+        return Ok(());
+    }
+    let name = old["metadata"]["name"].as_str().unwrap_or_default();
+    for field in ["data", "binaryData"] {
+        if old[field] != new[field] {
+            return Err(ApiError::invalid(
+                &rt.kind,
+                "",
+                name,
+                field,
+                "Forbidden: field is immutable when `immutable` is set",
+            ));
+        }
+    }
+    if new["immutable"] != true {
+        return Err(ApiError::invalid(
+            &rt.kind,
+            "",
+            name,
+            "immutable",
+            "Forbidden: field is immutable when `immutable` is set",
+        ));
+    }
+    Ok(())
+}
+
 fn default_service(svc: &mut Value, alloc: &mut Allocators) {
     let spec = &mut svc["spec"];
     set_default(spec, "type", json!("ClusterIP"));

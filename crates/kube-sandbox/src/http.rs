@@ -15,6 +15,7 @@ pub type Body = BoxBody<Bytes, Infallible>;
 
 fn full(code: u16, content_type: &str, bytes: Vec<u8>) -> Response<Body> {
     let mut response = Response::new(Full::new(Bytes::from(bytes)).boxed());
+    stamp_audit_id(&mut response);
     *response.status_mut() =
         StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let Ok(v) = content_type.parse() {
@@ -23,6 +24,13 @@ fn full(code: u16, content_type: &str, bytes: Vec<u8>) -> Response<Body> {
             .insert(hyper::header::CONTENT_TYPE, v);
     }
     response
+}
+
+/// Every kube-apiserver answer carries an `Audit-Id`; clients log it next to errors.
+fn stamp_audit_id(response: &mut Response<Body>) {
+    if let Ok(v) = uuid::Uuid::new_v4().to_string().parse() {
+        response.headers_mut().insert("audit-id", v);
+    }
 }
 
 pub fn json(code: u16, value: &Value) -> Response<Body> {
@@ -61,6 +69,7 @@ pub fn error(e: &ApiError) -> Response<Body> {
 pub fn stream(content_type: &str, receiver: mpsc::Receiver<Bytes>) -> Response<Body> {
     let frames = ReceiverStream::new(receiver).map(|chunk| Ok::<_, Infallible>(Frame::data(chunk)));
     let mut response = Response::new(BodyExt::boxed(StreamBody::new(frames)));
+    stamp_audit_id(&mut response);
     if let Ok(v) = content_type.parse() {
         response
             .headers_mut()

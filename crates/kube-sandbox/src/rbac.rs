@@ -163,10 +163,12 @@ pub fn forbidden_message(who: &Identity, a: &Attributes) -> String {
     )
 }
 
-/// The bootstrap roles every cluster starts with (a subset of kube-apiserver's), plus the
+/// The bootstrap roles every cluster starts with (a subset of kube-apiserver's; `view`,
+/// `edit` and `admin` written out, not aggregated), plus the
 /// bindings that make `system:masters` admins and let every user discover and review itself.
 pub fn bootstrap_objects() -> Vec<Value> {
     let read = json!(["get", "list", "watch"]);
+    let write = json!(["create", "delete", "deletecollection", "patch", "update"]);
     let cluster_role = |name: &str, rules: Value| {
         json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
                "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}}, "rules": rules})
@@ -187,6 +189,24 @@ pub fn bootstrap_objects() -> Vec<Value> {
             json!([
                 {"apiGroups": [""], "resources": ["configmaps", "endpoints", "events", "namespaces", "nodes", "pods", "pods/log", "pods/status", "services", "services/status", "serviceaccounts", "namespaces/status"], "verbs": read},
                 {"apiGroups": ["apps"], "resources": ["deployments", "deployments/status", "replicasets", "replicasets/status"], "verbs": read},
+            ]),
+        ),
+        cluster_role(
+            "edit",
+            json!([
+                {"apiGroups": [""], "resources": ["configmaps", "endpoints", "events", "namespaces", "nodes", "pods", "pods/log", "pods/status", "services", "services/status", "serviceaccounts", "namespaces/status"], "verbs": read},
+                {"apiGroups": ["apps"], "resources": ["deployments", "deployments/status", "replicasets", "replicasets/status"], "verbs": read},
+                {"apiGroups": [""], "resources": ["configmaps", "pods", "secrets", "services", "serviceaccounts"], "verbs": write},
+                {"apiGroups": [""], "resources": ["secrets"], "verbs": read},
+                {"apiGroups": ["apps"], "resources": ["deployments", "deployments/scale", "replicasets", "replicasets/scale"], "verbs": write},
+            ]),
+        ),
+        cluster_role(
+            "admin",
+            json!([
+                {"apiGroups": ["", "apps"], "resources": ["*"], "verbs": ["*"]},
+                {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": ["*"]},
+                {"apiGroups": ["authorization.k8s.io"], "resources": ["localsubjectaccessreviews"], "verbs": ["create"]},
             ]),
         ),
         cluster_role(
@@ -282,5 +302,33 @@ mod tests {
             groups: vec!["system:masters".into()],
         };
         assert!(allowed(&store, &admin, &a));
+    }
+
+    #[test]
+    fn edit_writes_workloads_but_not_roles() {
+        let mut objects = bootstrap_objects();
+        objects.push(json!({"kind": "RoleBinding", "metadata": {"name": "e", "namespace": "team"},
+            "roleRef": {"kind": "ClusterRole", "name": "edit"}, "subjects": [{"kind": "User", "name": "ed"}]}));
+        let store = store_with(objects);
+        let ed = Identity {
+            user: "ed".into(),
+            groups: vec!["system:authenticated".into()],
+        };
+        let can = |verb: &str, group: &str, resource: &str| {
+            let a = Attributes {
+                verb: verb.into(),
+                group: group.into(),
+                resource: resource.into(),
+                namespace: "team".into(),
+                ..Default::default()
+            };
+            allowed(&store, &ed, &a)
+        };
+        assert!(
+            can("create", "", "secrets")
+                && can("get", "", "secrets")
+                && can("patch", "apps", "deployments")
+        );
+        assert!(!can("create", "rbac.authorization.k8s.io", "roles"));
     }
 }

@@ -357,6 +357,7 @@ impl World {
             new
         };
         defaults::on_update(rt, &mut new, &mut self.alloc);
+        defaults::check_immutable(rt, &old, &new)?;
         if managed {
             managed::record_update(
                 Some(&old),

@@ -477,6 +477,20 @@ async fn secrets_and_configmaps_from_typed_commands() {
         "{cms:?}"
     );
 
+    let frozen = f.manifest("frozen.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: frozen}\nimmutable: true\ndata: {k: dg==}\n");
+    k.ok(&["create", "-f", path_str(&frozen)]).await;
+    let stderr = k
+        .fails(&[
+            "patch",
+            "secret",
+            "frozen",
+            "--type=merge",
+            "-p",
+            r#"{"data":{"k":"eA=="}}"#,
+        ])
+        .await;
+    assert!(stderr.contains("Secret \"frozen\" is invalid: data: Forbidden: field is immutable when `immutable` is set"), "{stderr}");
+
     let string_data = f.manifest("s.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: sd}\nstringData: {configuration.yaml: 'proxyPublishAddress: http://1.2.3.4:30000'}\n");
     k.ok(&["apply", "-f", path_str(&string_data)]).await;
     let json: Value =
