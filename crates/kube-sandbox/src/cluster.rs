@@ -7,6 +7,7 @@ use crate::faults::Faults;
 use crate::kubeconfig::{self, ContextEntry};
 use crate::rbac;
 use crate::state::Shared;
+use crate::store::Change;
 use crate::tls::{self, Authority};
 use crate::world::{DeleteOptions, PatchKind, World, WriteOptions};
 use serde_json::{json, Value};
@@ -206,6 +207,35 @@ pub struct ObjectRef<'a> {
     pub name: &'a str,
 }
 
+/// One committed change: `ADDED`, `MODIFIED` or `DELETED`, and the object after it.
+#[derive(Debug, Clone)]
+pub struct ClusterEvent {
+    pub kind: &'static str,
+    pub object: Value,
+}
+
+/// The stream behind `Cluster::changes`.
+pub struct Changes(broadcast::Receiver<Arc<Change>>);
+
+impl Changes {
+    /// The next change; None once the cluster stops. A reader that falls more than 4,096
+    /// changes behind skips the ones it missed.
+    pub async fn next(&mut self) -> Option<ClusterEvent> {
+        loop {
+            match self.0.recv().await {
+                Ok(change) => {
+                    return Some(ClusterEvent {
+                        kind: change.kind.as_str(),
+                        object: change.object.clone(),
+                    })
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
 /// A running cluster. Dropping it stops the server.
 pub struct Cluster {
     name: String,
@@ -403,6 +433,27 @@ impl Cluster {
                 &DeleteOptions::default(),
             )
             .map_err(|e| Error::InvalidObject(e.message))
+    }
+
+    /// The stored objects of a kind, in one namespace or all, sorted by namespace and name.
+    pub fn list(&self, api_version: &str, kind: &str, namespace: Option<&str>) -> Vec<Value> {
+        let world = self.shared.world();
+        let Some(rt) = world.registry.by_kind(api_version, kind) else {
+            return Vec::new();
+        };
+        let namespace = namespace.filter(|_| rt.namespaced);
+        let id = rt.id();
+        world
+            .store
+            .list(&id, namespace)
+            .map(|(_, o)| o.clone())
+            .collect()
+    }
+
+    /// Every change committed from now on, for scenarios that react to what clients do
+    /// (e.g. start an agent's pods when its Deployment appears).
+    pub fn changes(&self) -> Changes {
+        Changes(self.shared.world().store.subscribe())
     }
 
     /// Appends text to a container's log (what `kubectl logs` and `logs -f` read).

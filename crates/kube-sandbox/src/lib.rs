@@ -43,7 +43,7 @@ mod watch;
 mod world;
 
 pub use auth::Credential;
-pub use cluster::{Cluster, ClusterBuilder, ObjectRef, UserSpec, ADMIN};
+pub use cluster::{Changes, Cluster, ClusterBuilder, ClusterEvent, ObjectRef, UserSpec, ADMIN};
 pub use error::Error;
 pub use faults::Faults;
 pub use sandbox::{scenarios, Sandbox, SandboxConfig, Scenario, VIEWER};

@@ -163,6 +163,11 @@ impl Store {
         Ok((backlog, self.changes.subscribe()))
     }
 
+    /// Changes committed from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
+        self.changes.subscribe()
+    }
+
     /// Forgets the change log, so every older resourceVersion is "too old" (a compaction).
     pub fn compact(&mut self) {
         self.log.clear();

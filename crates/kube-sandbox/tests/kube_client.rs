@@ -709,3 +709,35 @@ async fn deleting_a_crd_removes_its_resource_and_objects() {
         "its objects went with it"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenarios_see_what_clients_change() {
+    let cluster = ClusterBuilder::new("sc1").start().await.unwrap();
+    let mut changes = cluster.changes();
+    let api: Api<ConfigMap> = Api::namespaced(client(&cluster, ADMIN).await, "default");
+    api.create(&PostParams::default(), &config_map("seen", json!({})))
+        .await
+        .unwrap();
+    let event = tokio::time::timeout(STEP, async {
+        loop {
+            let event = changes.next().await.unwrap();
+            if event.object["metadata"]["name"] == "seen" {
+                return event;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(event.kind, "ADDED");
+    let names: Vec<String> = cluster
+        .list("v1", "ConfigMap", Some("default"))
+        .into_iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["kube-root-ca.crt", "seen"]);
+    assert_eq!(
+        cluster.list("v1", "Namespace", Some("ignored")).len(),
+        4,
+        "cluster-scoped kinds ignore the namespace"
+    );
+}
