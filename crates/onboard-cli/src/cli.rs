@@ -38,6 +38,8 @@ pub enum Output {
     Table,
     Json,
     Yaml,
+    /// Only the names, one per line (like kubectl's `-o name`), where a command lists names.
+    Name,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,4 +101,23 @@ fn parse_duration(text: &str) -> onboard_core::Result<Duration> {
 pub enum KubeconfigCommand {
     /// Which kubeconfig files would be read, in kubectl's order, and whether they exist.
     Sources,
+    /// The merged kubeconfig, as `kubectl config view` prints it (YAML unless -o json).
+    View(ViewArgs),
+    /// The contexts of the merged kubeconfig, as `kubectl config get-contexts`.
+    GetContexts,
+    /// The current context, as `kubectl config current-context`.
+    CurrentContext,
+}
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// Show certificate data, tokens and passwords instead of redacting them.
+    #[arg(long)]
+    pub raw: bool,
+    /// Embed certificate and key files as base64 data.
+    #[arg(long)]
+    pub flatten: bool,
+    /// Only the current context (or --context) and the cluster and user it uses.
+    #[arg(long)]
+    pub minify: bool,
 }

@@ -9,6 +9,10 @@ pub trait Printable: Serialize {
     fn headers() -> &'static [&'static str];
     /// One row of cells per item, in header order.
     fn rows(&self) -> Vec<Vec<String>>;
+    /// The items' names for `-o name`; `None` where a command has no names to list.
+    fn names(&self) -> Option<Vec<String>> {
+        None
+    }
 }
 
 pub fn print<T: Printable>(value: &T, format: Output) -> onboard_core::Result<()> {
@@ -24,6 +28,13 @@ fn render<T: Printable>(value: &T, format: Output) -> onboard_core::Result<Strin
             .map(|json| json + "\n")
             .map_err(|e| internal("JSON", &e)),
         Output::Yaml => serde_yaml::to_string(value).map_err(|e| internal("YAML", &e)),
+        Output::Name => value
+            .names()
+            .map(|names| names.iter().map(|n| format!("{n}\n")).collect())
+            .ok_or_else(|| {
+                onboard_core::Error::invalid_input("this command has no -o name output")
+                    .with_hint("use -o table, json or yaml")
+            }),
     }
 }
 

@@ -9,7 +9,12 @@ use crate::cli::{Cli, Command, KubeconfigCommand, SandboxCommand};
 pub fn run(cli: &Cli) -> onboard_core::Result<()> {
     match &cli.command {
         Command::Stages => stages::run(&cli.global),
-        Command::Kubeconfig(KubeconfigCommand::Sources) => kubeconfig::sources(&cli.global),
+        Command::Kubeconfig(command) => match command {
+            KubeconfigCommand::Sources => kubeconfig::sources(&cli.global),
+            KubeconfigCommand::View(args) => kubeconfig::view(&cli.global, args),
+            KubeconfigCommand::GetContexts => kubeconfig::get_contexts(&cli.global),
+            KubeconfigCommand::CurrentContext => kubeconfig::current_context(&cli.global),
+        },
         Command::Sandbox(SandboxCommand::Up(args)) => sandbox::up(args),
         Command::Sandbox(SandboxCommand::Scenarios) => sandbox::scenarios(&cli.global),
     }
