@@ -20,6 +20,7 @@ mod fieldset;
 mod http;
 mod jsonpath;
 mod kubeconfig;
+pub mod kubectl;
 mod logs;
 mod managed;
 mod openapi;

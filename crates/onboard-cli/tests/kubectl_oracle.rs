@@ -6,29 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A plain kubectl build: `$KUBECTL`, else `kubectl.1.32` (or a neighbour version) beside the
-/// real file of gcloud's `kubectl` dispatcher, whose own `config view` would contact a server.
-/// Panics when there is none: these tests must not pass without their oracle.
+/// A plain kubectl; these tests fail, never skip, without their oracle.
 fn kubectl() -> PathBuf {
-    if let Some(path) = std::env::var_os("KUBECTL") {
-        return PathBuf::from(path);
-    }
-    let dispatcher = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join("kubectl"))
-        .find(|p| p.is_file())
-        .expect("no kubectl on PATH; set KUBECTL to a plain kubectl binary");
-    let real = std::fs::canonicalize(&dispatcher).expect("resolve kubectl");
-    let dir = real.parent().expect("kubectl has a directory");
-    ["1.32", "1.33", "1.31", "1.30"]
-        .iter()
-        .map(|v| dir.join(format!("kubectl.{v}")))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "no plain kubectl build beside {}; set KUBECTL",
-                real.display()
-            )
-        })
+    kube_sandbox::kubectl::plain_kubectl()
+        .expect("no plain kubectl build found beside the kubectl on PATH; set KUBECTL")
 }
 
 fn fixture(name: &str) -> PathBuf {

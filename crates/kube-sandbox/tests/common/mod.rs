@@ -8,35 +8,11 @@ use std::process::Output;
 use std::time::Duration;
 use tempfile::TempDir;
 
-/// A plain kubectl build (not gcloud's dispatcher): `$KUBECTL`, else `kubectl.1.32` (or
-/// another version) beside the real file of the `kubectl` on PATH. Panics if none exists:
-/// these tests must not pass without their oracle.
+/// A plain kubectl (see `kube_sandbox::kubectl`). Panics if none exists: these tests must
+/// not pass without their oracle.
 pub fn kubectl_path() -> PathBuf {
-    if let Some(path) = std::env::var_os("KUBECTL") {
-        return PathBuf::from(path);
-    }
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|dir| dir.join("kubectl"))
-        .find(|p| p.is_file())
-        .expect("no kubectl on PATH; set KUBECTL to a kubectl binary");
-    let real = std::fs::canonicalize(&on_path).expect("resolve kubectl");
-    let dir = real.parent().expect("kubectl has a directory");
-    for version in ["1.32", "1.33", "1.31", "1.30", "1.29", "1.28", "1.27"] {
-        let candidate = dir.join(format!("kubectl.{version}"));
-        if candidate.is_file() {
-            return candidate;
-        }
-    }
-    // Not the gcloud dispatcher: a plain kubectl is usable as it is.
-    if !dir.join("kubectl.1.32").exists() && !real.to_string_lossy().contains("google-cloud-sdk") {
-        return real;
-    }
-    panic!(
-        "no plain kubectl build found beside {}; set KUBECTL",
-        real.display()
-    );
+    kube_sandbox::kubectl::plain_kubectl()
+        .expect("no plain kubectl build found beside the kubectl on PATH; set KUBECTL")
 }
 
 /// A cluster plus a kubeconfig for its admin (`admin` context) and a token user (`dev`).
