@@ -13,6 +13,7 @@ use crate::request::{route, Query, Route, Target};
 use crate::reviews;
 use crate::scale;
 use crate::selectors::{FieldSelector, LabelSelector};
+use crate::service_proxy::ProxyRequest;
 use crate::state::Shared;
 use crate::status::{ApiError, ApiResult};
 use crate::table::{table, Include};
@@ -87,6 +88,7 @@ pub async fn serve(
         Ok(who) => who,
         Err(e) => return Ok(http::error(&e)),
     };
+    let req_query = req.uri().query().unwrap_or_default().to_string();
     let call = Call {
         method: req.method().clone(),
         query: Query::parse(req.uri().query()),
@@ -101,8 +103,14 @@ pub async fn serve(
             .to_bytes(),
         who,
     };
+    let query = req_query;
     let answer = match route(&path) {
         Route::Object(target) => resource(&shared, &call, target),
+        Route::ServiceProxy {
+            namespace,
+            service,
+            path,
+        } => service_proxy(&shared, &call, &namespace, &service, &path, &query),
         Route::Unknown => Err(ApiError::path_not_found()),
         other => non_resource(&shared, &call, &path, other),
     };
@@ -152,6 +160,41 @@ fn impersonate(shared: &Shared, who: Identity, req: &Request<Incoming>) -> ApiRe
     })
 }
 
+/// The service proxy: RBAC `get` on `services/proxy`, then the Service's backend.
+fn service_proxy(
+    shared: &Shared,
+    call: &Call,
+    namespace: &str,
+    service: &str,
+    path: &str,
+    query: &str,
+) -> ApiResult<Response<Body>> {
+    if call.method != Method::GET {
+        return Err(ApiError::method_not_supported(
+            "",
+            "services/proxy",
+            call.method.as_str(),
+        ));
+    }
+    let attrs = Attributes {
+        verb: "get".into(),
+        resource: "services".into(),
+        subresource: "proxy".into(),
+        namespace: namespace.into(),
+        name: service.into(),
+        ..Default::default()
+    };
+    if !rbac::allowed(&shared.world().store, &call.who, &attrs) {
+        return Err(ApiError::forbidden(
+            rbac::forbidden_message(&call.who, &attrs),
+            "",
+            "services",
+            service,
+        ));
+    }
+    crate::service_proxy::serve(shared, namespace, service, &ProxyRequest { path, query })
+}
+
 fn non_resource(
     shared: &Shared,
     call: &Call,
@@ -197,7 +240,7 @@ fn non_resource(
         Route::Resources { group, version } => discovery::resource_list(registry, &group, &version),
         Route::OpenApiRoot => Some(openapi::root(registry)),
         Route::OpenApiDocument(doc) => openapi::document(registry, &doc),
-        Route::Object(_) | Route::Unknown => None,
+        Route::Object(_) | Route::ServiceProxy { .. } | Route::Unknown => None,
     };
     doc.map(|d| http::json(200, &d))
         .ok_or_else(ApiError::path_not_found)

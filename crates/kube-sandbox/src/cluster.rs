@@ -4,8 +4,10 @@
 use crate::auth::{self, Credential, User};
 use crate::error::Error;
 use crate::faults::Faults;
+use crate::images::ImagePolicy;
 use crate::kubeconfig::{self, ContextEntry};
 use crate::rbac;
+use crate::service_proxy::{Objects, ServiceBackend};
 use crate::state::Shared;
 use crate::store::Change;
 use crate::tls::{self, Authority};
@@ -54,6 +56,7 @@ pub struct ClusterBuilder {
     bookmark_interval: Duration,
     watch_history: usize,
     pods_start_running: bool,
+    image_policy: Option<ImagePolicy>,
 }
 
 impl ClusterBuilder {
@@ -66,6 +69,7 @@ impl ClusterBuilder {
             bookmark_interval: Duration::from_secs(30),
             watch_history: 10_000,
             pods_start_running: true,
+            image_policy: None,
         }
     }
 
@@ -108,6 +112,12 @@ impl ClusterBuilder {
         self
     }
 
+    /// Only these registries can be pulled from (an air-gapped cluster's nodes).
+    pub fn image_policy(mut self, policy: ImagePolicy) -> Self {
+        self.image_policy = Some(policy);
+        self
+    }
+
     /// Binds 127.0.0.1 on an ephemeral port and serves until the handle is dropped.
     pub async fn start(self) -> Result<Cluster, Error> {
         tls::install_crypto_provider();
@@ -120,6 +130,7 @@ impl ClusterBuilder {
             .map_err(|e| Error::io("could not read the listening address", e))?;
         let mut world = World::new(self.watch_history, authority.ca_pem());
         world.pods_start_running = self.pods_start_running;
+        world.image_policy = self.image_policy;
         let mut users = Vec::new();
         for spec in &self.users {
             users.push(make_user(&authority, spec)?);
@@ -131,6 +142,7 @@ impl ClusterBuilder {
             bookmark_interval: self.bookmark_interval,
             address: address.to_string(),
             log_appended: broadcast::channel(256).0,
+            backends: RwLock::default(),
         });
         let cluster_name = self.name.clone();
         let (stop, stop_rx) = watch::channel(false);
@@ -370,9 +382,20 @@ impl Cluster {
 
     /// The stored object, if it exists.
     pub fn get(&self, api_version: &str, kind: &str, namespace: &str, name: &str) -> Option<Value> {
-        let world = self.shared.world();
-        let rt = world.registry.by_kind(api_version, kind)?.clone();
-        world.get(&rt, namespace, name).ok()
+        Objects(&self.shared.world()).get(api_version, kind, namespace, name)
+    }
+
+    /// Reads several objects under one lock (a consistent view).
+    pub fn read<T>(&self, read: impl FnOnce(&Objects<'_>) -> T) -> T {
+        read(&Objects(&self.shared.world()))
+    }
+
+    /// Puts a program behind a Service: the service proxy forwards GETs to it while the
+    /// Service has a ready pod.
+    pub fn serve_service(&self, namespace: &str, name: &str, backend: Arc<dyn ServiceBackend>) {
+        self.shared
+            .backends_mut()
+            .insert((namespace.into(), name.into()), backend);
     }
 
     /// Merge-patches an object, or only its status with `status: true` (how a scenario plays
@@ -437,17 +460,7 @@ impl Cluster {
 
     /// The stored objects of a kind, in one namespace or all, sorted by namespace and name.
     pub fn list(&self, api_version: &str, kind: &str, namespace: Option<&str>) -> Vec<Value> {
-        let world = self.shared.world();
-        let Some(rt) = world.registry.by_kind(api_version, kind) else {
-            return Vec::new();
-        };
-        let namespace = namespace.filter(|_| rt.namespaced);
-        let id = rt.id();
-        world
-            .store
-            .list(&id, namespace)
-            .map(|(_, o)| o.clone())
-            .collect()
+        Objects(&self.shared.world()).list(api_version, kind, namespace)
     }
 
     /// Every change committed from now on, for scenarios that react to what clients do

@@ -297,6 +297,7 @@ impl World {
                     &ns,
                     &d,
                     "deployment-controller",
+                    NORMAL,
                     "ScalingReplicaSet",
                     &format!(
                         "Scaled up replica set {}-{hash} from 0 to {replicas}",
@@ -415,7 +416,8 @@ impl World {
         acted
     }
 
-    /// Schedules pending pods on the first node and starts their containers.
+    /// Schedules pending pods on the first node, pulls their images (as the cluster's image
+    /// policy allows) and starts their containers.
     fn run_kubelet(&mut self) -> bool {
         if !self.pods_start_running {
             return false;
@@ -429,85 +431,178 @@ impl World {
             .map(|(k, _)| k.name.clone())
             .unwrap_or_else(|| "sandbox-node".into());
         let mut acted = false;
-        // Only pending pods are copied: this runs after every write.
+        // Only pending pods the kubelet has not tried yet are copied: this runs after every write.
         let pending: Vec<(Key, Value)> = self
             .store
             .list(&pod_rt.id(), None)
             .filter(|(_, pod)| {
                 !deleting(pod)
                     && pod["status"]["phase"] == "Pending"
+                    && pod["status"]["containerStatuses"].is_null()
                     && pod["metadata"]["annotations"]["sandbox.kubesphere.io/hold"].is_null()
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         for (key, pod) in pending {
-            let now = now_rfc3339();
-            let statuses: Vec<Value> = pod["spec"]["containers"]
+            let ns = meta(&pod, "namespace").to_string();
+            let containers = pod["spec"]["containers"]
                 .as_array()
-                .into_iter()
-                .flatten()
-                .map(|c| json!({"name": c["name"], "image": c["image"], "imageID": format!("docker.io/library/{}", c["image"].as_str().unwrap_or_default()),
-                                "ready": true, "started": true, "restartCount": 0, "state": {"running": {"startedAt": now}}}))
+                .cloned()
+                .unwrap_or_default();
+            let pulls: Vec<(String, String, Result<(), String>)> = {
+                let credentials = self.pull_credentials(&ns, &pod);
+                containers
+                    .iter()
+                    .map(|c| {
+                        let image = c["image"].as_str().unwrap_or_default().to_string();
+                        let outcome = match &self.image_policy {
+                            Some(policy) => policy.pull(&image, &credentials),
+                            None => Ok(()),
+                        };
+                        (
+                            c["name"].as_str().unwrap_or_default().to_string(),
+                            image,
+                            outcome,
+                        )
+                    })
+                    .collect()
+            };
+            let now = now_rfc3339();
+            let failed = pulls.iter().any(|(_, _, outcome)| outcome.is_err());
+            let statuses: Vec<Value> = pulls
+                .iter()
+                .map(|(name, image, outcome)| {
+                    let state = match outcome {
+                        Ok(()) if !failed => json!({"running": {"startedAt": now}}),
+                        Ok(()) => json!({"waiting": {"reason": "ContainerCreating"}}),
+                        Err(_) => json!({"waiting": {"reason": "ImagePullBackOff", "message": format!("Back-off pulling image \"{image}\"")}}),
+                    };
+                    let mut status = json!({"name": name, "image": image, "ready": !failed, "started": !failed, "restartCount": 0, "state": state});
+                    if !failed {
+                        status["imageID"] = json!(format!("docker.io/library/{image}"));
+                    }
+                    status
+                })
                 .collect();
-            let condition =
-                |t: &str| json!({"type": t, "status": "True", "lastTransitionTime": now});
-            let mut running = pod.clone();
-            running["spec"]["nodeName"] = json!(node);
-            running["status"] = json!({
-                "phase": "Running", "qosClass": "BestEffort", "hostIP": "10.0.0.10", "podIP": self.alloc.pod_ip(), "startTime": now,
-                "conditions": [condition("Initialized"), condition("Ready"), condition("ContainersReady"), condition("PodScheduled")],
+            let condition = |t: &str, ok: bool| {
+                let mut c = json!({"type": t, "status": if ok { "True" } else { "False" }, "lastTransitionTime": now});
+                if !ok {
+                    let unready: Vec<&str> = pulls.iter().map(|(n, _, _)| n.as_str()).collect();
+                    c["reason"] = json!("ContainersNotReady");
+                    c["message"] = json!(format!(
+                        "containers with unready status: [{}]",
+                        unready.join(" ")
+                    ));
+                }
+                c
+            };
+            let mut started = pod.clone();
+            started["spec"]["nodeName"] = json!(node);
+            started["status"] = json!({
+                "phase": if failed { "Pending" } else { "Running" }, "qosClass": "BestEffort", "hostIP": "10.0.0.10", "podIP": self.alloc.pod_ip(), "startTime": now,
+                "conditions": [condition("Initialized", true), condition("Ready", !failed), condition("ContainersReady", !failed), condition("PodScheduled", true)],
                 "containerStatuses": statuses,
             });
-            running["status"]["podIPs"] = json!([{"ip": running["status"]["podIP"]}]);
-            self.write(&pod_rt, key, Some(&pod), running.clone());
-            let ns = meta(&pod, "namespace").to_string();
+            started["status"]["podIPs"] = json!([{"ip": started["status"]["podIP"]}]);
+            self.write(&pod_rt, key, Some(&pod), started.clone());
             let assigned = format!(
                 "Successfully assigned {ns}/{} to {node}",
                 meta(&pod, "name")
             );
-            self.record_event(&ns, &running, "default-scheduler", "Scheduled", &assigned);
-            for c in pod["spec"]["containers"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-            {
-                let (name, image) = (
-                    c["name"].as_str().unwrap_or_default(),
-                    c["image"].as_str().unwrap_or_default(),
-                );
-                self.record_event(
-                    &ns,
-                    &running,
-                    "kubelet",
-                    "Pulled",
-                    &format!("Container image \"{image}\" already present on machine"),
-                );
-                self.record_event(
-                    &ns,
-                    &running,
-                    "kubelet",
-                    "Created",
-                    &format!("Created container: {name}"),
-                );
-                self.record_event(
-                    &ns,
-                    &running,
-                    "kubelet",
-                    "Started",
-                    &format!("Started container {name}"),
-                );
+            self.record_event(
+                &ns,
+                &started,
+                "default-scheduler",
+                NORMAL,
+                "Scheduled",
+                &assigned,
+            );
+            for (name, image, outcome) in &pulls {
+                self.record_pull(&ns, &started, image, outcome);
+                if !failed {
+                    self.record_event(
+                        &ns,
+                        &started,
+                        "kubelet",
+                        NORMAL,
+                        "Created",
+                        &format!("Created container: {name}"),
+                    );
+                    self.record_event(
+                        &ns,
+                        &started,
+                        "kubelet",
+                        NORMAL,
+                        "Started",
+                        &format!("Started container {name}"),
+                    );
+                }
             }
             acted = true;
         }
         acted
     }
 
-    /// A Normal core/v1 Event about an object, reported by `component`.
+    /// The pull events kubelet records for one container image.
+    fn record_pull(&mut self, ns: &str, pod: &Value, image: &str, outcome: &Result<(), String>) {
+        if self.image_policy.is_none() {
+            let message = format!("Container image \"{image}\" already present on machine");
+            return self.record_event(ns, pod, "kubelet", NORMAL, "Pulled", &message);
+        }
+        self.record_event(
+            ns,
+            pod,
+            "kubelet",
+            NORMAL,
+            "Pulling",
+            &format!("Pulling image \"{image}\""),
+        );
+        match outcome {
+            Ok(()) => {
+                let message = format!("Successfully pulled image \"{image}\" in 1.042s (1.042s including waiting). Image size: 25165824 bytes.");
+                self.record_event(ns, pod, "kubelet", NORMAL, "Pulled", &message);
+            }
+            Err(why) => {
+                let message = format!("Failed to pull image \"{image}\": {why}");
+                self.record_event(ns, pod, "kubelet", WARNING, "Failed", &message);
+                self.record_event(ns, pod, "kubelet", WARNING, "Failed", "Error: ErrImagePull");
+                let message = format!("Back-off pulling image \"{image}\"");
+                self.record_event(ns, pod, "kubelet", NORMAL, "BackOff", &message);
+                self.record_event(
+                    ns,
+                    pod,
+                    "kubelet",
+                    WARNING,
+                    "Failed",
+                    "Error: ImagePullBackOff",
+                );
+            }
+        }
+    }
+
+    /// Registry credentials from the pod's imagePullSecrets.
+    fn pull_credentials(&self, namespace: &str, pod: &Value) -> Vec<(String, String, String)> {
+        let Some(secret_rt) = self.rt("", "secrets") else {
+            return Vec::new();
+        };
+        let secrets: Vec<Value> = pod["spec"]["imagePullSecrets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["name"].as_str())
+            .filter_map(|name| self.get(&secret_rt, namespace, name).ok())
+            .filter(|s| s["type"] == "kubernetes.io/dockerconfigjson")
+            .collect();
+        crate::images::credentials(&secrets)
+    }
+
+    /// A core/v1 Event about an object, reported by `component`.
     fn record_event(
         &mut self,
         namespace: &str,
         about: &Value,
         component: &str,
+        event_type: &str,
         reason: &str,
         message: &str,
     ) {
@@ -516,12 +611,15 @@ impl World {
             "metadata": {"name": format!("{}.{}", meta(about, "name"), random_suffix(8))},
             "involvedObject": {"apiVersion": about["apiVersion"], "kind": about["kind"], "name": about["metadata"]["name"],
                                "namespace": namespace, "uid": about["metadata"]["uid"], "resourceVersion": about["metadata"]["resourceVersion"]},
-            "reason": reason, "message": message, "type": "Normal", "count": 1,
+            "reason": reason, "message": message, "type": event_type, "count": 1,
             "firstTimestamp": now, "lastTimestamp": now, "source": {"component": component},
             "reportingComponent": component, "reportingInstance": ""});
         self.create_owned("", "events", namespace, event);
     }
 }
+
+const NORMAL: &str = "Normal";
+const WARNING: &str = "Warning";
 
 fn pod_ready(pod: &Value) -> bool {
     pod["status"]["conditions"].as_array().is_some_and(|c| {

@@ -55,6 +55,11 @@ pub fn text(code: u16, body: String) -> Response<Body> {
     full(code, "text/plain", body.into_bytes())
 }
 
+/// Text under a given media type (a proxied backend's answer).
+pub fn typed_text(code: u16, content_type: &str, body: String) -> Response<Body> {
+    full(code, content_type, body.into_bytes())
+}
+
 pub fn error(e: &ApiError) -> Response<Body> {
     let mut response = json(e.code, &e.to_status());
     if let Some(seconds) = e.retry_after {

@@ -20,10 +20,19 @@ pub enum Route {
     CoreVersions,
     Groups,
     Group(String),
-    Resources { group: String, version: String },
+    Resources {
+        group: String,
+        version: String,
+    },
     OpenApiRoot,
     OpenApiDocument(String),
     Object(Target),
+    /// `services/{name}[:port]/proxy/{path}`: forwarded to the Service's backend.
+    ServiceProxy {
+        namespace: String,
+        service: String,
+        path: String,
+    },
     Unknown,
 }
 
@@ -59,6 +68,14 @@ pub fn route(path: &str) -> Route {
             group: String::new(),
             version: version.to_string(),
         },
+        ["api", "v1", "namespaces", namespace, "services", service, "proxy", rest @ ..] => {
+            Route::ServiceProxy {
+                namespace: namespace.to_string(),
+                // `name`, `name:port` or `scheme:name:port`: the port only picks a backend port.
+                service: service_name(service).to_string(),
+                path: format!("/{}", rest.join("/")),
+            }
+        }
         ["api", version, rest @ ..] => object("", version, rest),
         ["apis"] => Route::Groups,
         ["apis", group] => Route::Group(group.to_string()),
@@ -70,6 +87,15 @@ pub fn route(path: &str) -> Route {
         ["openapi", "v3"] => Route::OpenApiRoot,
         ["openapi", "v3", rest @ ..] => Route::OpenApiDocument(rest.join("/")),
         _ => Route::Unknown,
+    }
+}
+
+fn service_name(segment: &str) -> &str {
+    let parts: Vec<&str> = segment.split(':').collect();
+    match parts.as_slice() {
+        [_, name, _] => name,
+        [name, ..] => name,
+        [] => segment,
     }
 }
 
@@ -146,6 +172,16 @@ mod tests {
         );
         assert!(
             matches!(route("/apis/apps/v1/deployments"), Route::Object(t) if t.namespace.is_none() && t.name.is_none())
+        );
+        assert_eq!(
+            route(
+                "/api/v1/namespaces/extension-tower/services/http:tower-backend:80/proxy/kapis/x"
+            ),
+            Route::ServiceProxy {
+                namespace: "extension-tower".into(),
+                service: "tower-backend".into(),
+                path: "/kapis/x".into()
+            }
         );
         assert_eq!(
             route("/openapi/v3/apis/apps/v1"),

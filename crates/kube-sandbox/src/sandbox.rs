@@ -3,21 +3,70 @@
 
 use crate::cluster::{Cluster, ClusterBuilder, UserSpec, ADMIN};
 use crate::error::Error;
+use crate::images::{ImagePolicy, RegistryAccess};
+use crate::kubesphere::{self, AddressSource, ExtensionState, HostSpec, Timing};
 use serde_json::json;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinSet;
 
 /// A world the sandbox can start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scenario {
     pub name: &'static str,
     pub summary: &'static str,
+    host: Option<HostSpec>,
+    air_gapped: bool,
+    slow: bool,
 }
 
-const SCENARIOS: &[Scenario] = &[Scenario {
-    name: "empty",
-    summary: "two plain clusters, host and member, with nothing installed",
-}];
+/// The credentials `auth-mirror.local:5000` accepts (`air-gapped`).
+pub const MIRROR_USER: &str = "sandbox";
+pub const MIRROR_PASSWORD: &str = "mirror-pass";
+
+const HEALTHY: HostSpec = HostSpec {
+    address_source: AddressSource::Secret,
+    extension: ExtensionState::Enabled,
+    lb_ingress: true,
+    node_external_ip: false,
+    forward: false,
+};
+
+const LB_PENDING: HostSpec = HostSpec {
+    lb_ingress: false,
+    node_external_ip: true,
+    forward: true,
+    ..HEALTHY
+};
+
+const fn scenario(name: &'static str, summary: &'static str, host: Option<HostSpec>) -> Scenario {
+    Scenario {
+        name,
+        summary,
+        host,
+        air_gapped: false,
+        slow: false,
+    }
+}
+
+const SCENARIOS: &[Scenario] = &[
+    scenario("healthy", "KubeSphere 4.1 host with the tower extension; tower's LoadBalancer has EXTERNAL-IP 139.198.120.120", Some(HEALTHY)),
+    scenario("lb-pending", "tower's EXTERNAL-IP is <none>: set a proxy address in Secret tower; 139.198.120.120:30000 forwards to the NodePort, node ExternalIP 139.198.121.10", Some(LB_PENDING)),
+    scenario("legacy-configmap", "like lb-pending, but the extension (1.0, KubeSphere 4.1) reads the address from ConfigMap kubesphere-config", Some(HostSpec { address_source: AddressSource::ConfigMap, ..LB_PENDING })),
+    scenario("v3-installer", "KubeSphere 3.4: address in ClusterConfiguration ks-installer, agent.yaml from ks-apiserver's 3.x endpoint", Some(HostSpec { address_source: AddressSource::Installer, extension: ExtensionState::Absent, ..LB_PENDING })),
+    scenario("no-extension", "KubeSphere 4.1 host without the tower extension", Some(HostSpec { extension: ExtensionState::Absent, ..HEALTHY })),
+    scenario("extension-disabled", "the tower extension is installed but disabled: its pods do not run", Some(HostSpec { extension: ExtensionState::Disabled, ..HEALTHY })),
+    Scenario {
+        air_gapped: true,
+        ..scenario("air-gapped", "healthy host; the member pulls only from mirror.local:5000 (anonymous) and auth-mirror.local:5000 (imagePullSecret user sandbox, password mirror-pass)", Some(HEALTHY))
+    },
+    Scenario {
+        slow: true,
+        ..scenario("slow-network", "healthy, with 100 ms added to every answer of both clusters", Some(HEALTHY))
+    },
+    scenario("empty", "two plain clusters, host and member, with nothing installed", None),
+];
 
 pub fn scenarios() -> &'static [Scenario] {
     SCENARIOS
@@ -30,6 +79,8 @@ pub struct SandboxConfig {
     pub scenario: String,
     /// Added before every answer of both clusters.
     pub latency: Duration,
+    /// How long the simulated join's steps take.
+    pub timing: Timing,
 }
 
 /// The user of the host cluster who may only read.
@@ -37,18 +88,26 @@ pub const VIEWER: &str = "sandbox-viewer";
 
 /// A running host and member; dropping it stops both.
 pub struct Sandbox {
-    pub host: Cluster,
-    pub member: Cluster,
+    pub host: Arc<Cluster>,
+    pub member: Arc<Cluster>,
     pub host_kubeconfig: PathBuf,
     pub member_kubeconfig: PathBuf,
+    /// The KubeSphere world's tasks (tower, controllers, agents); dropped with the sandbox.
+    _world: JoinSet<()>,
 }
 
 impl Sandbox {
     pub async fn start(config: SandboxConfig) -> Result<Self, Error> {
         // Every scenario starts from two plain clusters; `empty` adds nothing to them.
-        if !SCENARIOS.iter().any(|s| s.name == config.scenario) {
-            return Err(Error::UnknownScenario(config.scenario.clone()));
-        }
+        let scenario = SCENARIOS
+            .iter()
+            .find(|s| s.name == config.scenario)
+            .ok_or_else(|| Error::UnknownScenario(config.scenario.clone()))?;
+        let latency = if scenario.slow {
+            config.latency.max(Duration::from_millis(100))
+        } else {
+            config.latency
+        };
         std::fs::create_dir_all(&config.dir)
             .map_err(|e| Error::io(format!("could not create {}", config.dir.display()), e))?;
         let viewer_binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
@@ -56,15 +115,33 @@ impl Sandbox {
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
             "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": VIEWER}]});
         let host = ClusterBuilder::new("sandbox-host")
-            .latency(config.latency)
+            .latency(latency)
             .user(UserSpec::token(VIEWER, &[]))
             .object(viewer_binding)
             .start()
             .await?;
-        let member = ClusterBuilder::new("sandbox-member")
-            .latency(config.latency)
-            .start()
-            .await?;
+        let mut member = ClusterBuilder::new("sandbox-member").latency(latency);
+        if scenario.air_gapped {
+            member = member.image_policy(ImagePolicy {
+                registries: vec![
+                    ("mirror.local:5000".into(), RegistryAccess::Anonymous),
+                    (
+                        "auth-mirror.local:5000".into(),
+                        RegistryAccess::Basic {
+                            username: MIRROR_USER.into(),
+                            password: MIRROR_PASSWORD.into(),
+                        },
+                    ),
+                ],
+            });
+        }
+        let (host, member) = (Arc::new(host), Arc::new(member.start().await?));
+        let world = match scenario.host {
+            Some(spec) => {
+                kubesphere::start(host.clone(), member.clone(), spec, config.timing).await?
+            }
+            None => JoinSet::new(),
+        };
         let host_kubeconfig = config.dir.join("host.kubeconfig");
         let member_kubeconfig = config.dir.join("member.kubeconfig");
         host.write_kubeconfig(
@@ -77,6 +154,7 @@ impl Sandbox {
             member,
             host_kubeconfig,
             member_kubeconfig,
+            _world: world,
         })
     }
 

@@ -2,6 +2,7 @@
 
 use crate::auth::User;
 use crate::faults::Faults;
+use crate::service_proxy::Backends;
 use crate::world::World;
 use std::sync::{Mutex, MutexGuard, RwLock};
 use std::time::Duration;
@@ -18,6 +19,8 @@ pub struct Shared {
     /// host:port, as `/api` reports it.
     pub address: String,
     pub log_appended: broadcast::Sender<LogAppended>,
+    /// The programs behind Services, by (namespace, name), for the service proxy.
+    pub backends: RwLock<Backends>,
 }
 
 impl Shared {
@@ -33,6 +36,18 @@ impl Shared {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    pub fn backends(&self) -> std::sync::RwLockReadGuard<'_, Backends> {
+        self.backends
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn backends_mut(&self) -> std::sync::RwLockWriteGuard<'_, Backends> {
+        self.backends
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn users_mut(&self) -> std::sync::RwLockWriteGuard<'_, Vec<User>> {

@@ -55,6 +55,8 @@ pub struct World {
     pub alloc: Allocators,
     /// New pods go straight to Running (a scenario may hold them in Pending instead).
     pub pods_start_running: bool,
+    /// None: every image is already present on the node.
+    pub image_policy: Option<crate::images::ImagePolicy>,
     /// The cluster CA, published in every namespace's `kube-root-ca.crt`.
     pub ca_pem: String,
     /// Set by deletions; garbage collection only runs when something went away.
@@ -126,6 +128,7 @@ impl World {
             logs: PodLogs::new(),
             alloc: Allocators::default(),
             pods_start_running: true,
+            image_policy: None,
             ca_pem,
             deleted_something: false,
         }

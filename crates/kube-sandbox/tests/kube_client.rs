@@ -390,6 +390,7 @@ async fn the_sandbox_writes_kubeconfigs_for_host_and_member() {
         dir: dir.path().into(),
         scenario: "empty".into(),
         latency: Duration::ZERO,
+        timing: Default::default(),
     })
     .await
     .unwrap();

@@ -68,7 +68,7 @@ pub struct SandboxUpArgs {
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
     /// The world to start; see `sandbox scenarios`.
-    #[arg(long, default_value = "empty", value_name = "NAME")]
+    #[arg(long, default_value = "healthy", value_name = "NAME")]
     pub scenario: String,
     /// Delay added to every answer of both clusters, e.g. 100ms or 1s.
     #[arg(long, default_value = "0ms", value_name = "DURATION", value_parser = parse_duration)]

@@ -82,6 +82,7 @@ async fn serve_until(
         dir: args.dir.clone(),
         scenario: args.scenario.clone(),
         latency: args.latency,
+        timing: kube_sandbox::Timing::default(),
     };
     let sandbox = Sandbox::start(config).await.map_err(from_sandbox)?;
     // One line, first word `ready`, so scripts can wait for it; no credentials in it.

@@ -1,0 +1,238 @@
+//! ks-controller-manager's cluster controller for members (KS
+//! `pkg/controller/cluster/cluster_controller.go`): the finalizer, the ks-core install into
+//! the member once tower issued a kubeconfig (`KSCoreReady`), then `Ready` with versions,
+//! node count and uid, the member namespace annotations and the creator's cluster-admin
+//! binding; on deletion the annotations go (if it was Ready) and the finalizer is dropped.
+//! Member leftovers (agent, ks-core, the creator's binding) stay, as in KubeSphere.
+
+use super::host::KS_VERSION;
+use super::{conditions, tower, World, CLUSTER_API};
+use crate::cluster::ObjectRef;
+use base64::Engine;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const FINALIZER: &str = "finalizer.cluster.kubesphere.io";
+const NAMESPACE: &str = "kubesphere-system";
+
+fn finalizers(cluster: &Value) -> Vec<Value> {
+    cluster["metadata"]["finalizers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn is_host(cluster: &Value) -> bool {
+    cluster["metadata"]["labels"]
+        .get("cluster-role.kubesphere.io/host")
+        .is_some()
+}
+
+/// `global.imageRegistry` of the Cluster Configuration step (`spec.config`, base64 YAML).
+fn image_registry(cluster: &Value) -> String {
+    cluster["spec"]["config"]
+        .as_str()
+        .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
+        .and_then(|c| serde_yaml::from_slice::<Value>(&c).ok())
+        .and_then(|c| c["global"]["imageRegistry"].as_str().map(str::to_string))
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "docker.io".into())
+}
+
+/// What the ks-core release creates on a member, in outline: the iam CRDs it needs here, the
+/// `ks-agent` Deployment (ks-apiserver + ks-controller-manager) and Service `ks-apiserver`.
+fn install_ks_core(world: &World, cluster: &Value) {
+    let registry = image_registry(cluster);
+    let member = &world.member;
+    let labels = json!({"app": "ks-agent", "tier": "backend"});
+    let container = |name: &str| json!({"name": name, "image": format!("{registry}/kubesphere/{name}:{KS_VERSION}")});
+    let objects = [
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}),
+        super::crds::iam_cluster_role_bindings(),
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "ks-agent", "namespace": NAMESPACE, "labels": labels,
+                         "annotations": {"meta.helm.sh/release-name": "ks-core", "meta.helm.sh/release-namespace": NAMESPACE}},
+            "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels},
+                                  "spec": {"serviceAccountName": "kubesphere", "containers": [container("ks-apiserver"), container("ks-controller-manager")]}}}}),
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ks-apiserver", "namespace": NAMESPACE, "labels": labels},
+            "spec": {"selector": labels, "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 9090}]}}),
+    ];
+    for object in objects {
+        // Present already (a re-install, or the agent's namespace): helm upgrade keeps it.
+        let _ = member.create(object);
+    }
+}
+
+/// syncKubeSphereVersion and what follows it once ks-apiserver answers on the member.
+fn check_ready(world: &World, name: &str) {
+    let member = &world.member;
+    let answering = member.read(|objects| {
+        objects
+            .get("v1", "Service", NAMESPACE, "ks-apiserver")
+            .is_some_and(|svc| objects.has_endpoints(&svc))
+    });
+    if !answering {
+        world.update_cluster(name, |current| {
+            let message = "the server is currently unable to handle the request (get services ks-apiserver:80)";
+            let conditions = conditions::with(current, "Ready", false, "Ready", message)?;
+            Some(json!({"status": {"conditions": conditions}}))
+        });
+        return;
+    }
+    let uid = member
+        .get("v1", "Namespace", "", "kube-system")
+        .map(|ns| ns["metadata"]["uid"].clone())
+        .unwrap_or_default();
+    let nodes = member.list("v1", "Node", None).len();
+    let namespace = ObjectRef {
+        api_version: "v1",
+        kind: "Namespace",
+        namespace: "",
+        name: NAMESPACE,
+    };
+    let annotations = json!({"metadata": {"annotations": {"cluster.kubesphere.io/name": name, "cluster.kubesphere.io/host-cluster": "host"}}});
+    let _ = member.merge_patch(namespace, &annotations, false);
+    let cluster = world
+        .host
+        .get(CLUSTER_API, "Cluster", "", name)
+        .unwrap_or_default();
+    let creator = cluster["metadata"]["annotations"]["kubesphere.io/creator"]
+        .as_str()
+        .unwrap_or_default();
+    let mut initialized = None;
+    if !creator.is_empty()
+        && world
+            .host
+            .get("iam.kubesphere.io/v1beta1", "User", "", creator)
+            .is_some()
+    {
+        let _ = member.create(json!({"apiVersion": "iam.kubesphere.io/v1beta1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": format!("{creator}-cluster-admin"),
+                         "labels": {"iam.kubesphere.io/user-ref": creator, "iam.kubesphere.io/role-ref": "cluster-admin"}},
+            "subjects": [{"kind": "User", "apiGroup": "iam.kubesphere.io", "name": creator}],
+            "roleRef": {"apiGroup": "iam.kubesphere.io", "kind": "ClusterRole", "name": "cluster-admin"}}));
+        initialized = Some(crate::clock::now_rfc3339());
+    }
+    world.update_cluster(name, |current| {
+        let conditions =
+            conditions::with(current, "Ready", true, "Ready", "Cluster is available now")?;
+        let mut patch = json!({"status": {"conditions": conditions, "kubernetesVersion": "v1.32.0",
+            "kubeSphereVersion": KS_VERSION, "nodeCount": nodes, "uid": uid}});
+        if let Some(at) = &initialized {
+            patch["metadata"] = json!({"annotations": {"kubesphere.io/initialized": at}});
+        }
+        Some(patch)
+    });
+}
+
+/// The helm executor job: after its run time, ks-core is on the member and `KSCoreReady`.
+async fn install(world: Arc<World>, name: String) {
+    tokio::time::sleep(world.timing.ks_core_install).await;
+    let Some(cluster) = world.host.get(CLUSTER_API, "Cluster", "", &name) else {
+        return;
+    };
+    install_ks_core(&world, &cluster);
+    world.update_cluster(&name, |current| {
+        let conditions = conditions::with(
+            current,
+            "KSCoreReady",
+            true,
+            "KSCoreReady",
+            "KS Core is available now",
+        )?;
+        Some(json!({"status": {"conditions": conditions}}))
+    });
+}
+
+/// One pass of the controller for one cluster; long steps go to `jobs`.
+fn reconcile(world: &Arc<World>, name: &str, jobs: &mut tokio::task::JoinSet<()>) {
+    let Some(cluster) = world.host.get(CLUSTER_API, "Cluster", "", name) else {
+        return;
+    };
+    tower::reconcile(world, &cluster);
+    let mut finals = finalizers(&cluster);
+    if !cluster["metadata"]["deletionTimestamp"].is_null() {
+        if !finals.iter().any(|f| f == FINALIZER) {
+            return;
+        }
+        if conditions::is_true(&cluster, "Ready") && !is_host(&cluster) {
+            let namespace = ObjectRef {
+                api_version: "v1",
+                kind: "Namespace",
+                namespace: "",
+                name: NAMESPACE,
+            };
+            let remove = json!({"metadata": {"annotations": {"cluster.kubesphere.io/name": null, "cluster.kubesphere.io/host-cluster": null}}});
+            let _ = world.member.merge_patch(namespace, &remove, false);
+        }
+        finals.retain(|f| f != FINALIZER);
+        world.update_cluster(name, |_| Some(json!({"metadata": {"finalizers": finals}})));
+        return;
+    }
+    if !finals.iter().any(|f| f == FINALIZER) {
+        finals.push(json!(FINALIZER));
+        world.update_cluster(name, |_| Some(json!({"metadata": {"finalizers": finals}})));
+    }
+    let has_kubeconfig = cluster["spec"]["connection"]["kubeconfig"]
+        .as_str()
+        .is_some_and(|k| !k.is_empty());
+    if is_host(&cluster) || !has_kubeconfig || !conditions::is_true(&cluster, "AgentAvailable") {
+        return;
+    }
+    match conditions::find(&cluster, "KSCoreReady") {
+        None if cluster["metadata"]["annotations"]["kubesphere.io/install-core-jobname"]
+            .is_null() =>
+        {
+            // The job name marks the install as started (the controller's install lock).
+            let job = format!(
+                "helm-executor-install-ks-core-{}",
+                crate::world::random_suffix(5)
+            );
+            world.update_cluster(name, |_| Some(json!({"metadata": {"annotations": {"kubesphere.io/install-core-jobname": job}}})));
+            jobs.spawn(install(world.clone(), name.to_string()));
+        }
+        Some(c) if c["status"] == "True" && !conditions::is_true(&cluster, "Ready") => {
+            check_ready(world, name)
+        }
+        _ => {}
+    }
+}
+
+fn cluster_names(world: &World) -> Vec<String> {
+    world
+        .host
+        .list(CLUSTER_API, "Cluster", None)
+        .iter()
+        .filter_map(|c| c["metadata"]["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Reacts to host Cluster changes and to member pods (ks-agent becoming ready).
+pub async fn run(world: Arc<World>) {
+    let mut host_changes = world.host.changes();
+    let mut member_changes = world.member.changes();
+    let mut jobs = tokio::task::JoinSet::new();
+    for name in cluster_names(&world) {
+        reconcile(&world, &name, &mut jobs);
+    }
+    loop {
+        let names = tokio::select! {
+            Some(event) = host_changes.next() => match event.object["kind"].as_str() {
+                Some("Cluster") => vec![event.object["metadata"]["name"].as_str().unwrap_or_default().to_string()],
+                // tower's pods starting or stopping, a load balancer address: tower may act now.
+                Some("Pod" | "Service") => cluster_names(&world),
+                _ => continue,
+            },
+            Some(event) = member_changes.next() => match event.object["kind"].as_str() {
+                Some("Pod") => cluster_names(&world),
+                _ => continue,
+            },
+            else => return,
+        };
+        for name in names {
+            reconcile(&world, &name, &mut jobs);
+        }
+        while jobs.try_join_next().is_some() {}
+    }
+}
