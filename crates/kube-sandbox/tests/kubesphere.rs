@@ -434,3 +434,541 @@ async fn the_agent_joins_and_the_cluster_goes_ready_as_kubectl_watches() {
         "removed because it was Ready: {annotations}"
     );
 }
+
+const SEED_SECRET: &str = "kind: Secret
+apiVersion: v1
+metadata:
+  name: tower
+  namespace: kubesphere-system
+  labels:
+    app.kubernetes.io/managed-by: Helm
+    config.kubesphere.io/type: cluster-connection-config
+    kubesphere.io/extension-ref: tower
+  annotations:
+    meta.helm.sh/release-name: tower
+    meta.helm.sh/release-namespace: extension-tower
+type: config.kubesphere.io/cluster-connection-config
+stringData:
+  configuration.yaml: |
+    proxyPublishAddress: ADDRESS
+";
+
+impl World {
+    /// The seed procedure's edit of Secret `tower`, with `address`.
+    async fn publish_address(&self, address: &str) {
+        let file = self.write(
+            "tower-secret.yaml",
+            &SEED_SECRET.replace("ADDRESS", address),
+        );
+        self.host().ok(&["apply", "-f", &file]).await;
+    }
+
+    /// Adds cluster `member` and runs its agent.yaml (optionally edited) on the member.
+    async fn join(&self, edit: impl Fn(String) -> String) -> String {
+        self.add_cluster("member", true).await;
+        self.wait_condition("member", "Initialized").await;
+        let yaml = edit(self.agent_yaml("member").await);
+        let file = self.write("agent.yaml", &yaml);
+        self.member().ok(&["create", "-f", &file]).await;
+        yaml
+    }
+
+    async fn agent_logs_until(&self, needle: &str) -> String {
+        self.eventually(
+            &self.member(),
+            &["-n", "kubesphere-system", "logs", "deploy/cluster-agent"],
+            |l| l.contains(needle),
+        )
+        .await
+    }
+
+    async fn condition(&self, cluster: &str, condition: &str) -> String {
+        self.host()
+            .ok(&[
+                "get",
+                "clusters.cluster.kubesphere.io",
+                cluster,
+                "-o",
+                &condition_jsonpath(condition),
+            ])
+            .await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lb_pending_needs_a_proxy_address_and_the_seed_edit_reads_back_as_base64() {
+    let w = world("lb-pending").await;
+    let rows = table(
+        &w.host()
+            .ok(&["-n", "kubesphere-system", "get", "svc", "tower"])
+            .await,
+    );
+    assert_eq!(rows[1][1], "LoadBalancer");
+    assert_eq!(
+        rows[1][3], "<pending>",
+        "what kubectl prints for a LoadBalancer without ingress"
+    );
+    w.add_cluster("member", true).await;
+    w.wait_condition("member", "Initialized").await;
+    let path = "/api/v1/namespaces/extension-tower/services/tower-backend:80/proxy/kapis/tower.kubesphere.io/v1alpha1/deployment?cluster=member";
+    let error = w.host().fails(&["get", "--raw", path]).await;
+    assert!(
+        error.contains("tower.kubesphere-system.svc service has no public address"),
+        "{error}"
+    );
+
+    w.publish_address("http://139.198.120.120:30000").await;
+    let data = w
+        .host()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "get",
+            "secret",
+            "tower",
+            "-o",
+            "jsonpath={.data.configuration\\.yaml}",
+        ])
+        .await;
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(decoded).unwrap(),
+        "proxyPublishAddress: http://139.198.120.120:30000\n"
+    );
+    let stored = w
+        .host()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "get",
+            "secret",
+            "tower",
+            "-o",
+            "jsonpath={.stringData}",
+        ])
+        .await;
+    assert_eq!(stored, "", "stringData is never stored");
+
+    let yaml = w.agent_yaml("member").await;
+    assert!(
+        yaml.contains("--proxy-server=http://139.198.120.120:30000"),
+        "{yaml}"
+    );
+    let file = w.write("agent.yaml", &yaml);
+    w.member().ok(&["create", "-f", &file]).await;
+    w.wait_condition("member", "AgentAvailable").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_addresses_give_the_agent_dial_errors() {
+    let w = world("lb-pending").await;
+    // The classic mistake: the node's public address with port 8080 instead of the NodePort.
+    w.publish_address("http://139.198.121.10:8080").await;
+    w.join(|yaml| yaml).await;
+    let logs = w.agent_logs_until("(Attempt: 1)").await;
+    assert!(logs.contains("agent.go:166] Connection error: dial tcp 139.198.121.10:8080: connect: connection refused\n"), "{logs}");
+    assert!(logs.contains("agent.go:171] Retrying in 20ms..."), "{logs}");
+    assert_eq!(w.condition("member", "AgentAvailable").await, "");
+
+    // An internal address does not answer at all.
+    w.member()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "delete",
+            "deploy",
+            "cluster-agent",
+        ])
+        .await;
+    let yaml = w
+        .agent_yaml("member")
+        .await
+        .replace("139.198.121.10:8080", "192.168.0.10:30000");
+    let file = w.write("agent-internal.yaml", &yaml);
+    w.member().ok(&["apply", "-f", &file]).await;
+    w.agent_logs_until("dial tcp 192.168.0.10:30000: i/o timeout")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_is_an_unauthorized_agent_that_keeps_retrying() {
+    let w = world("healthy").await;
+    w.join(|yaml| {
+        let start = yaml.find("--token=").unwrap() + "--token=".len();
+        format!(
+            "{}{}{}",
+            &yaml[..start],
+            "0".repeat(64),
+            &yaml[start + 64..]
+        )
+    })
+    .await;
+    let logs = w
+        .agent_logs_until("Connection error: Unauthorized agent (Attempt: 2)")
+        .await;
+    assert!(
+        logs.contains("W") && logs.contains("agent.go:166] Connection error: Unauthorized agent\n"),
+        "{logs}"
+    );
+    assert_eq!(w.condition("member", "AgentAvailable").await, "");
+    assert_eq!(w.condition("member", "Initialized").await, "True");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn air_gapped_members_pull_only_from_the_mirrors() {
+    let w = world("air-gapped").await;
+    w.join(|yaml| yaml).await;
+    let pods = w
+        .eventually(
+            &w.member(),
+            &["-n", "kubesphere-system", "get", "pods"],
+            |p| p.contains("ImagePullBackOff"),
+        )
+        .await;
+    assert!(pods.contains("0/1"), "{pods}");
+    let describe = w
+        .member()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "describe",
+            "pods",
+            "-l",
+            "app=agent",
+        ])
+        .await;
+    assert!(describe.contains("Failed to pull image \"kubesphere/tower:v0.2.1\": failed to pull and unpack image \"docker.io/kubesphere/tower:v0.2.1\""), "{describe}");
+    let events = w
+        .member()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "get",
+            "events",
+            "--field-selector",
+            "reason=BackOff",
+        ])
+        .await;
+    assert!(
+        events.contains("Back-off pulling image \"kubesphere/tower:v0.2.1\""),
+        "{events}"
+    );
+
+    // The authenticating mirror with the documented credentials works.
+    w.member()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "create",
+            "secret",
+            "docker-registry",
+            "mirror",
+            "--docker-server=auth-mirror.local:5000",
+            &format!("--docker-username={}", kube_sandbox::MIRROR_USER),
+            &format!("--docker-password={}", kube_sandbox::MIRROR_PASSWORD),
+        ])
+        .await;
+    let patch = r#"{"spec":{"template":{"spec":{"imagePullSecrets":[{"name":"mirror"}],"containers":[{"name":"agent","image":"auth-mirror.local:5000/kubesphere/tower:v0.2.1"}]}}}}"#;
+    w.member()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "patch",
+            "deploy",
+            "cluster-agent",
+            "-p",
+            patch,
+        ])
+        .await;
+    w.wait_condition("member", "AgentAvailable").await;
+    // ks-core comes from docker.io unless the Cluster Configuration names a mirror.
+    w.wait_condition("member", "KSCoreReady").await;
+    let ready = w
+        .eventually(
+            &w.host(),
+            &[
+                "get",
+                "clusters.cluster.kubesphere.io",
+                "member",
+                "-o",
+                "jsonpath={.status.conditions[?(@.type==\"Ready\")].message}",
+            ],
+            |m| !m.is_empty(),
+        )
+        .await;
+    assert!(ready.contains("unable to handle the request"), "{ready}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_extension_there_is_no_agent_yaml_and_no_progress() {
+    let w = world("no-extension").await;
+    w.host()
+        .fails(&["-n", "kubesphere-system", "get", "svc", "tower"])
+        .await;
+    let error = w.host().fails(&["get", "--raw", "/api/v1/namespaces/extension-tower/services/tower-backend:80/proxy/kapis/tower.kubesphere.io/v1alpha1/deployment?cluster=member"]).await;
+    assert!(
+        error.contains("services \"tower-backend\" not found"),
+        "{error}"
+    );
+    w.add_cluster("member", true).await;
+    // ks-controller-manager takes it (finalizer) but nothing initializes it.
+    w.eventually(
+        &w.host(),
+        &[
+            "get",
+            "clusters.cluster.kubesphere.io",
+            "member",
+            "-o",
+            "jsonpath={.metadata.finalizers}",
+        ],
+        |f| f.contains("finalizer.cluster.kubesphere.io"),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(w.condition("member", "Initialized").await, "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_extension_runs_no_tower() {
+    let w = world("extension-disabled").await;
+    let enabled = w
+        .host()
+        .ok(&[
+            "get",
+            "installplans.kubesphere.io",
+            "tower",
+            "-o",
+            "jsonpath={.spec.enabled}",
+        ])
+        .await;
+    assert_eq!(enabled, "false");
+    let error = w.host().fails(&["get", "--raw", "/api/v1/namespaces/extension-tower/services/tower-backend:80/proxy/kapis/tower.kubesphere.io/v1alpha1/deployment?cluster=member"]).await;
+    assert!(
+        error.contains("no endpoints available for service \\\"tower-backend\\\"")
+            || error.contains("ServiceUnavailable")
+            || error.contains("no endpoints available"),
+        "{error}"
+    );
+    w.add_cluster("member", true).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(w.condition("member", "Initialized").await, "");
+    w.host()
+        .fails(&["-n", "kubesphere-system", "get", "svc", "mc-member"])
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tower_ignores_clusters_without_join_federation_and_viewers_cannot_proxy() {
+    let w = world("healthy").await;
+    w.add_cluster("member", false).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(w.condition("member", "Initialized").await, "");
+    w.host()
+        .fails(&["-n", "kubesphere-system", "get", "svc", "mc-member"])
+        .await;
+    let denied = w.kubectl("sandbox-host-viewer").fails(&["get", "--raw", "/api/v1/namespaces/extension-tower/services/tower-backend:80/proxy/kapis/tower.kubesphere.io/v1alpha1/deployment?cluster=member"]).await;
+    assert!(
+        denied.contains("Forbidden") || denied.contains("forbidden"),
+        "{denied}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_4_1_extension_reads_the_address_from_kubesphere_config() {
+    let w = world("legacy-configmap").await;
+    w.host()
+        .fails(&["-n", "kubesphere-system", "get", "secret", "tower"])
+        .await;
+    let config = w
+        .host()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "get",
+            "cm",
+            "kubesphere-config",
+            "-o",
+            "jsonpath={.data.kubesphere\\.yaml}",
+        ])
+        .await;
+    let edited = config.replace(
+        "multicluster:\n",
+        "multicluster:\n  proxyPublishAddress: http://139.198.120.120:30000\n",
+    );
+    let patch = serde_json::json!({"data": {"kubesphere.yaml": edited}}).to_string();
+    w.host()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "patch",
+            "cm",
+            "kubesphere-config",
+            "-p",
+            &patch,
+        ])
+        .await;
+    w.join(|yaml| {
+        assert!(
+            yaml.contains("--proxy-server=http://139.198.120.120:30000"),
+            "{yaml}"
+        );
+        yaml
+    })
+    .await;
+    w.wait_condition("member", "AgentAvailable").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubesphere_3_serves_the_3x_agent_deployment_from_ks_apiserver() {
+    let w = world("v3-installer").await;
+    let patch =
+        r#"{"spec":{"multicluster":{"proxyPublishAddress":"http://139.198.120.120:30000"}}}"#;
+    w.host()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "patch",
+            "cc",
+            "ks-installer",
+            "--type",
+            "merge",
+            "-p",
+            patch,
+        ])
+        .await;
+    w.add_cluster("member", true).await;
+    w.wait_condition("member", "Initialized").await;
+    let yaml = w.host().ok(&["get", "--raw", "/api/v1/namespaces/kubesphere-system/services/ks-apiserver:80/proxy/kapis/cluster.kubesphere.io/v1alpha1/clusters/member/agent/deployment"]).await;
+    assert!(
+        yaml.starts_with("apiVersion: apps/v1\nkind: Deployment"),
+        "only the Deployment in 3.x: {yaml}"
+    );
+    assert!(
+        yaml.contains("serviceAccountName: kubesphere")
+            && yaml.contains("image: kubesphere/tower:v1.0"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("--proxy-server=http://139.198.120.120:30000"));
+}
+
+mod kube_rs {
+    use super::*;
+    use kube::api::{Api, DynamicObject, PostParams};
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    use kube::core::{ApiResource, GroupVersionKind};
+    use kube::runtime::wait::await_condition;
+    use kube::{Client, Config};
+
+    async fn client(path: &std::path::Path, context: &str) -> Client {
+        let kubeconfig = Kubeconfig::read_from(path).unwrap();
+        let options = KubeConfigOptions {
+            context: Some(context.into()),
+            ..Default::default()
+        };
+        Client::try_from(
+            Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn condition_is_true(kind: &'static str) -> impl Fn(Option<&DynamicObject>) -> bool {
+        move |cluster| {
+            cluster
+                .and_then(|c| c.data["status"]["conditions"].as_array().cloned())
+                .is_some_and(|conditions| {
+                    conditions
+                        .iter()
+                        .any(|c| c["type"] == kind && c["status"] == "True")
+                })
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kube_rs_joins_a_member_over_the_slow_network() {
+        let w = world("slow-network").await;
+        let host = client(&w.sandbox.host_kubeconfig, "sandbox-host").await;
+        let member = client(&w.sandbox.member_kubeconfig, "sandbox-member").await;
+        let gvk = GroupVersionKind::gvk("cluster.kubesphere.io", "v1alpha1", "Cluster");
+        let clusters: Api<DynamicObject> = Api::all_with(
+            host.clone(),
+            &ApiResource::from_gvk_with_plural(&gvk, "clusters"),
+        );
+
+        let started = std::time::Instant::now();
+        clusters.get("host").await.unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_millis(100),
+            "100 ms added to each answer"
+        );
+
+        let cluster: DynamicObject = serde_json::from_value(serde_json::json!({
+            "apiVersion": "cluster.kubesphere.io/v1alpha1", "kind": "Cluster",
+            "metadata": {"name": "member", "annotations": {"kubesphere.io/creator": "sandbox-admin"}},
+            "spec": {"joinFederation": true, "connection": {"type": "proxy"}}})).unwrap();
+        clusters
+            .create(&PostParams::default(), &cluster)
+            .await
+            .unwrap();
+        let bounded = Duration::from_secs(20);
+        tokio::time::timeout(
+            bounded,
+            await_condition(clusters.clone(), "member", condition_is_true("Initialized")),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
+        let path = "/api/v1/namespaces/extension-tower/services/tower-backend:80/proxy/kapis/tower.kubesphere.io/v1alpha1/deployment?cluster=member";
+        let yaml = host
+            .request_text(hyper::Request::get(path).body(Vec::new()).unwrap())
+            .await
+            .unwrap();
+        for document in serde_yaml::Deserializer::from_str(&yaml) {
+            let object: DynamicObject = serde::Deserialize::deserialize(document).unwrap();
+            let types = object.types.clone().unwrap();
+            let gvk = GroupVersionKind::try_from(&types).unwrap();
+            let (resource, capabilities) =
+                kube::discovery::pinned_kind(&member, &gvk).await.unwrap();
+            let api: Api<DynamicObject> =
+                match (capabilities.scope, object.metadata.namespace.as_deref()) {
+                    (kube::discovery::Scope::Namespaced, Some(ns)) => {
+                        Api::namespaced_with(member.clone(), ns, &resource)
+                    }
+                    _ => Api::all_with(member.clone(), &resource),
+                };
+            api.create(&PostParams::default(), &object).await.unwrap();
+        }
+        tokio::time::timeout(
+            bounded,
+            await_condition(clusters.clone(), "member", condition_is_true("Ready")),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let ready = clusters.get("member").await.unwrap();
+        assert_eq!(ready.data["status"]["kubeSphereVersion"], "v4.1.3");
+    }
+}
+
+#[test]
+fn every_listed_scenario_exists() {
+    let names: Vec<&str> = kube_sandbox::scenarios().iter().map(|s| s.name).collect();
+    for wanted in [
+        "healthy",
+        "lb-pending",
+        "legacy-configmap",
+        "v3-installer",
+        "no-extension",
+        "extension-disabled",
+        "air-gapped",
+        "slow-network",
+        "empty",
+    ] {
+        assert!(names.contains(&wanted), "{wanted} missing from {names:?}");
+    }
+}
