@@ -27,6 +27,6 @@ step "Rust tests (nextest)" cargo nextest run --workspace --locked --no-fail-fas
 step "installers (.deb, .rpm)" build_app deb,rpm
 step "installer size budget" scripts/check-bundle-size.sh
 step "end-to-end, real window (xvfb + tauri-driver)" \
-  xvfb-run -a --server-args="-screen 0 1280x860x24" npm --prefix tests/e2e test
+  timeout 600 xvfb-run -a --server-args="-screen 0 1280x860x24" npm --prefix tests/e2e test
 
 log "all tests passed in $((SECONDS - started)) s"

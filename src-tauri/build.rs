@@ -4,7 +4,11 @@ fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
     // Declaring the app's commands gives each an `allow-…` permission, so the capability
     // file grants exactly the commands the window uses (least privilege).
-    let manifest = tauri_build::AppManifest::new().commands(&["app_status"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "app_status",
+        "kubeconfig_summary",
+        "assign_role",
+    ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")
         .app_manifest(manifest);

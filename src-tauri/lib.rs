@@ -13,7 +13,11 @@ use tauri_specta::{collect_commands, Builder};
 /// bindings (so the bindings cannot describe a different set of commands).
 pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
     Builder::<R>::new()
-        .commands(collect_commands![commands::app::app_status,])
+        .commands(collect_commands![
+            commands::app::app_status,
+            commands::kubeconfig::kubeconfig_summary,
+            commands::kubeconfig::assign_role,
+        ])
         .typ::<onboard_core::Error>()
         .typ::<onboard_core::flow::Stage>()
         .constant("STAGES", onboard_core::flow::Stage::ALL)

@@ -14,10 +14,25 @@ impl AppState {
     }
 
     pub fn status(&self) -> AppStatus {
-        // A poisoned lock only means another command panicked mid-read; the data is plain.
+        self.lock().clone()
+    }
+
+    /// Applies `change` to the status; on error the status is left as it was.
+    pub fn update(
+        &self,
+        change: impl FnOnce(&mut AppStatus) -> onboard_core::Result<()>,
+    ) -> onboard_core::Result<AppStatus> {
+        let mut status = self.lock();
+        let mut next = status.clone();
+        change(&mut next)?;
+        *status = next.clone();
+        Ok(next)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, AppStatus> {
+        // A poisoned lock only means another command panicked; the data is plain and whole.
         self.status
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
     }
 }

@@ -3,59 +3,161 @@
 
 use ks_onboard_app::{configure, AppState};
 use onboard_core::app::Target;
-use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
 
-fn app() -> tauri::App<tauri::test::MockRuntime> {
-    let target = Target::Kubeconfigs {
-        paths: vec!["/tmp/a.kubeconfig".into()],
-    };
-    configure(mock_builder(), AppState::new(target))
+const KUBECONFIG: &str = "apiVersion: v1
+kind: Config
+current-context: host
+clusters:
+- {name: host, cluster: {server: 'https://127.0.0.1:6443', certificate-authority-data: Q0EK}}
+- {name: member, cluster: {server: 'https://127.0.0.2:6443'}}
+users:
+- {name: admin, user: {token: canary-token-0f3a}}
+contexts:
+- {name: host, context: {cluster: host, user: admin}}
+- {name: member, context: {cluster: member, user: admin}}
+- {name: host-again, context: {cluster: host, user: admin, namespace: kube-system}}
+";
+
+/// A window labelled `label` of an app whose target is `paths`.
+fn window(
+    paths: Vec<PathBuf>,
+    label: &str,
+) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = configure(mock_builder(), AppState::new(Target::Kubeconfigs { paths }))
         .build(tauri::generate_context!())
-        .expect("build the app on the mock runtime")
+        .expect("build the app on the mock runtime");
+    let webview = tauri::WebviewWindowBuilder::new(&app, label, Default::default())
+        .build()
+        .expect("window");
+    (app, webview)
 }
 
-/// Invokes `cmd` from a window labelled `window`, as the webview's IPC would.
-fn invoke(window: &str, cmd: &str) -> Result<serde_json::Value, serde_json::Value> {
-    let app = app();
-    let webview = tauri::WebviewWindowBuilder::new(&app, window, Default::default())
-        .build()
-        .expect("main window");
+/// Invokes `cmd` with `args`, as the webview's IPC would.
+fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(
-        &webview,
+        webview,
         InvokeRequest {
             cmd: cmd.into(),
             callback: tauri::ipc::CallbackFn(0),
             error: tauri::ipc::CallbackFn(1),
             url: "tauri://localhost".parse().unwrap(),
-            body: tauri::ipc::InvokeBody::Json(serde_json::json!({})),
+            body: tauri::ipc::InvokeBody::Json(args),
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         },
     )
-    .map(|response| response.deserialize::<serde_json::Value>().unwrap())
+    .map(|response| response.deserialize::<Value>().unwrap())
+}
+
+fn kubeconfig_file() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    std::fs::write(&path, KUBECONFIG).unwrap();
+    (dir, path)
 }
 
 #[test]
 fn app_status_reports_version_target_and_no_contexts_yet() {
-    let status = invoke("main", "app_status").expect("app_status answers");
+    let (_app, main) = window(vec!["/tmp/a.kubeconfig".into()], "main");
+    let status = invoke(&main, "app_status", json!({})).expect("app_status answers");
     assert_eq!(status["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(
         status["target"],
-        serde_json::json!({"type": "kubeconfigs", "paths": ["/tmp/a.kubeconfig"]})
+        json!({"type": "kubeconfigs", "paths": ["/tmp/a.kubeconfig"]})
     );
     assert!(status["hostContext"].is_null());
     assert!(status["memberContext"].is_null());
 }
 
 #[test]
-fn a_window_without_the_capability_is_refused() {
-    // The capability grants app_status to the window labelled "main" only; any other
-    // webview (say, one that navigated somewhere it should not) gets nothing.
-    let denied = invoke("elsewhere", "app_status");
-    let message = denied.expect_err("a window outside the capability must be refused");
+fn kubeconfig_summary_lists_contexts_and_never_a_secret() {
+    let (_dir, file) = kubeconfig_file();
+    let (_app, main) = window(vec![file.clone()], "main");
+    let summary = invoke(&main, "kubeconfig_summary", json!({})).expect("summary");
+    assert_eq!(summary["currentContext"], "host");
+    let names: Vec<_> = summary["contexts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("host"), json!("host-again"), json!("member")]);
+    assert_eq!(summary["contexts"][0]["auth"], json!({"kind": "token"}));
+    assert_eq!(summary["contexts"][0]["file"], json!(file));
+    let text = summary.to_string();
     assert!(
-        message.to_string().contains("not allowed"),
-        "unexpected refusal: {message}"
+        !text.contains("canary-token") && !text.contains("Q0EK"),
+        "{text}"
     );
+}
+
+#[test]
+fn roles_are_assigned_and_a_refusal_arrives_as_kind_message_hint() {
+    let (_dir, file) = kubeconfig_file();
+    let (_app, main) = window(vec![file], "main");
+    let status = invoke(
+        &main,
+        "assign_role",
+        json!({"role": "host", "context": "host"}),
+    )
+    .unwrap();
+    assert_eq!(status["hostContext"], "host");
+    let status = invoke(
+        &main,
+        "assign_role",
+        json!({"role": "member", "context": "member"}),
+    )
+    .unwrap();
+    assert_eq!(status["memberContext"], "member");
+
+    let refused = invoke(
+        &main,
+        "assign_role",
+        json!({"role": "member", "context": "host-again"}),
+    )
+    .expect_err("the host's own cluster cannot be the member");
+    assert_eq!(refused["kind"], "invalidInput");
+    assert_eq!(
+        refused["message"],
+        "\"host-again\" and \"host\" are the same cluster"
+    );
+    assert_eq!(
+        refused["hint"],
+        "the host and the member must be two different clusters"
+    );
+    let status = invoke(&main, "app_status", json!({})).unwrap();
+    assert_eq!(
+        status["memberContext"], "member",
+        "a refused choice changes nothing"
+    );
+}
+
+#[test]
+fn a_missing_kubeconfig_file_is_an_error_that_names_it() {
+    let (_app, main) = window(vec!["/nonexistent/config".into()], "main");
+    let error = invoke(&main, "kubeconfig_summary", json!({})).unwrap_err();
+    assert_eq!(error["kind"], "notFound");
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("/nonexistent/config"));
+}
+
+#[test]
+fn a_window_without_the_capability_is_refused() {
+    // The capability grants the commands to the window labelled "main" only; any other
+    // webview (say, one that navigated somewhere it should not) gets nothing.
+    let (_app, elsewhere) = window(vec![], "elsewhere");
+    for cmd in ["app_status", "kubeconfig_summary", "assign_role"] {
+        let denied = invoke(&elsewhere, cmd, json!({})).expect_err("refused");
+        assert!(
+            denied.to_string().contains("not allowed"),
+            "{cmd}: {denied}"
+        );
+    }
 }

@@ -1,3 +1,4 @@
 //! Tauri commands, one file per domain, each a few lines over `onboard-core`.
 
 pub mod app;
+pub mod kubeconfig;

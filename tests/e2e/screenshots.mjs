@@ -2,19 +2,23 @@
 // Run under xvfb-run after `tauri build` (scripts/screenshots.sh does both).
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { openApp, textOf } from "./session.mjs";
 
 const out = resolve(import.meta.dirname, "../../docs/screenshots");
 mkdirSync(out, { recursive: true });
 const STAGES = ["kubeconfigs", "host", "proxy-address", "add-cluster", "join", "clusters"];
 
-const args = ["--kubeconfig", "/home/ada/.kube/config"];
+const args = ["--kubeconfig", fileURLToPath(new URL("./fixtures/two-clusters.yaml", import.meta.url))];
 const { browser, close } = await openApp({ args });
 try {
   await browser.execute(() => {
     localStorage.clear();
     location.reload();
   });
+  // Pick the roles first so every page shows a filled status bar.
+  await (await browser.$('tr[data-context="kubesphere-host"]').$("button=Host")).click();
+  await (await browser.$('tr[data-context="edge-member"]').$("button=Member")).click();
   for (const language of ["en", "zh-CN"]) {
     await (await browser.$('[data-testid="language"]')).selectByAttribute("value", language);
     for (const [index, stage] of STAGES.entries()) {

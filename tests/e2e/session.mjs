@@ -2,13 +2,14 @@
 // real app binary. The binary must come from `tauri build`: a plain `cargo build` loads the
 // dev server instead of the bundled UI. Needs a display: run under `xvfb-run`.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { remote } from "webdriverio";
 
-const root = resolve(import.meta.dirname, "../..");
-const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+const ARTIFACTS = join(import.meta.dirname, "artifacts");
+// Same default as scripts/lib/setup.sh: builds live outside the clone.
+const targetDir = process.env.CARGO_TARGET_DIR ?? "/var/cache/ks-onboard/target";
 export const application = process.env.KS_ONBOARD_APP ?? join(targetDir, "release", "ks-onboard");
 
 function driverBinary() {
@@ -36,11 +37,26 @@ export async function openApp({ args = [], env = {}, port = 4444 } = {}) {
   if (!existsSync(application)) {
     throw new Error(`app binary not found at ${application}: build it with \`npm exec --prefix ui -- tauri build\``);
   }
+  // The driver, WebKitWebDriver and the app run in a process group of their own, so closing
+  // ends all three even when the WebDriver session cannot be deleted; their output goes to a
+  // log file, so a process left behind cannot hold the test runner's pipes open.
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const log = openSync(join(ARTIFACTS, "tauri-driver.log"), "a");
   const driver = spawn(driverBinary(), ["--port", String(port)], {
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", log, log],
     env: { ...process.env, ...env },
+    detached: true,
   });
+  closeSync(log);
   const exited = new Promise((r) => driver.once("exit", r));
+  const stop = async () => {
+    try {
+      process.kill(-driver.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    await exited;
+  };
   try {
     await waitForPort(port, 10_000);
     const browser = await remote({
@@ -55,13 +71,11 @@ export async function openApp({ args = [], env = {}, port = 4444 } = {}) {
     });
     const close = async () => {
       await browser.deleteSession().catch(() => {});
-      driver.kill();
-      await exited;
+      await stop();
     };
     return { browser, close };
   } catch (error) {
-    driver.kill();
-    await exited;
+    await stop();
     throw error;
   }
 }

@@ -7,23 +7,98 @@ import { commands } from "./backend/bindings";
 
 vi.mock("./backend/bindings", async (importOriginal) => {
   const real = await importOriginal<typeof import("./backend/bindings")>();
-  return { ...real, commands: { appStatus: vi.fn() } };
+  return { ...real, commands: { appStatus: vi.fn(), kubeconfigSummary: vi.fn(), assignRole: vi.fn() } };
 });
 const appStatus = vi.mocked(commands.appStatus);
+const kubeconfigSummary = vi.mocked(commands.kubeconfigSummary);
+const assignRole = vi.mocked(commands.assignRole);
+
+const STATUS = {
+  version: "9.9.9",
+  target: { type: "kubeconfigs" as const, paths: ["/home/ada/.kube/prod.yaml"] },
+  hostContext: null,
+  memberContext: null,
+};
+
+const context = (name: string, server: string | null, auth: { kind: "token" } | { kind: "exec"; command: string }) => ({
+  name,
+  cluster: name,
+  server,
+  user: "admin",
+  auth,
+  namespace: "",
+  insecure: false,
+  file: "/home/ada/.kube/prod.yaml",
+});
 
 beforeEach(async () => {
   localStorage.clear();
   await i18n.changeLanguage("en");
   appStatus.mockReset();
-  appStatus.mockResolvedValue({
-    version: "9.9.9",
-    target: { type: "kubeconfigs", paths: ["/home/ada/.kube/prod.yaml"] },
-    hostContext: null,
-    memberContext: null,
+  appStatus.mockResolvedValue(STATUS);
+  kubeconfigSummary.mockReset();
+  kubeconfigSummary.mockResolvedValue({
+    currentContext: "prod-host",
+    contexts: [
+      context("prod-host", "https://10.0.0.1:6443", { kind: "token" }),
+      context("edge-member", "https://10.0.0.2:6443", { kind: "exec", command: "kubelogin" }),
+      context("orphan", null, { kind: "token" }),
+    ],
   });
+  assignRole.mockReset();
 });
 
 const navButtons = () => within(screen.getByRole("navigation")).getAllByRole("button");
+
+describe("the Kubeconfigs page", () => {
+  it("lists every context with its server and sign-in kind, and searches as you type", async () => {
+    const user = userEvent.setup();
+    render(<App />);
+    const rows = await screen.findAllByRole("row");
+    expect(rows).toHaveLength(4);
+    expect(rows[1]!.textContent).toContain("https://10.0.0.1:6443");
+    expect(rows[2]!.textContent).toContain("plugin: kubelogin");
+    expect(rows[3]!.textContent).toContain("cluster “orphan” is in no file");
+    await user.type(screen.getByTestId("context-search"), "edge");
+    expect(screen.getAllByRole("row")).toHaveLength(2);
+    expect(screen.getByText("1 of 3 contexts")).toBeTruthy();
+  });
+
+  it("assigns the host and shows it in the row and the status bar", async () => {
+    const user = userEvent.setup();
+    assignRole.mockResolvedValue({ ...STATUS, hostContext: "prod-host" });
+    render(<App />);
+    const row = (await screen.findByText("prod-host")).closest("tr")!;
+    await user.click(within(row).getByRole("button", { name: "Host" }));
+    expect(assignRole).toHaveBeenCalledWith("host", "prod-host");
+    expect(within(row).getByRole("button", { name: "Host" }).getAttribute("aria-pressed")).toBe("true");
+    expect(screen.getByTestId("status-host").textContent).toContain("prod-host");
+  });
+
+  it("shows why a choice was refused, with the hint", async () => {
+    const user = userEvent.setup();
+    assignRole.mockRejectedValue({
+      kind: "invalidInput",
+      message: "\"edge-member\" and \"prod-host\" are the same cluster",
+      hint: "the host and the member must be two different clusters",
+    });
+    render(<App />);
+    const row = (await screen.findByText("edge-member")).closest("tr")!;
+    await user.click(within(row).getByRole("button", { name: "Member" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("are the same cluster");
+    expect(alert.textContent).toContain("two different clusters");
+    expect(screen.getByTestId("status-member").textContent).toContain("not chosen");
+  });
+
+  it("says what is wrong when the files cannot be read", async () => {
+    kubeconfigSummary.mockRejectedValue({ kind: "invalidInput", message: "kubeconfig /x is not valid YAML at line 3, column 1: tab", hint: "fix the file" });
+    render(<App />);
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("line 3, column 1");
+    expect(alert.textContent).toContain("fix the file");
+  });
+});
 
 describe("the shell", () => {
   it("lists the six stages in the order of the procedure, the first one current", async () => {
@@ -38,8 +113,8 @@ describe("the shell", () => {
     ]);
     expect(navButtons()[0]).toHaveProperty("ariaCurrent", "step");
     expect(screen.getByRole("heading", { level: 2, name: "Kubeconfigs" })).toBeTruthy();
-    const page = screen.getByTestId("stage-kubeconfigs");
-    expect(await within(page).findByText("/home/ada/.kube/prod.yaml")).toBeTruthy();
+    const sources = await screen.findByTestId("kubeconfig-sources");
+    expect(sources.textContent).toContain("/home/ada/.kube/prod.yaml");
     expect(screen.getByTestId("status-bar").textContent).toContain("/home/ada/.kube/prod.yaml");
   });
 

@@ -43,7 +43,7 @@ export default function App() {
       <div className="workspace">
         <StageNav current={stage} onSelect={setStage} />
         <main id="main" className="stage" tabIndex={-1} aria-labelledby="stage-title">
-          <StagePage stage={stage} status={status} onNavigate={goTo} />
+          <StagePage stage={stage} status={status} onNavigate={goTo} onStatus={(next) => setStatus({ status: next })} />
         </main>
         <GuidePanel stage={stage} />
       </div>

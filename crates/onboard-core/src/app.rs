@@ -1,6 +1,8 @@
 //! What the app is pointed at, and what it shows about itself.
 
-use serde::Serialize;
+use crate::kubeconfig::sources::{self, Source};
+use crate::kubeconfig::summary::KubeconfigSummary;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Where the clusters come from for this run.
@@ -11,6 +13,37 @@ pub enum Target {
     /// The user's own kubeconfig files, resolved like kubectl does (`--kubeconfig`, then
     /// `KUBECONFIG`, then `~/.kube/config`). Empty means "the default locations".
     Kubeconfigs { paths: Vec<PathBuf> },
+}
+
+impl Target {
+    /// The kubeconfig files of this target, in the order kubectl would read them. Files named
+    /// on the command line must exist; `KUBECONFIG` entries that do not are skipped later.
+    pub fn sources(&self) -> crate::Result<Vec<Source>> {
+        let Target::Kubeconfigs { paths } = self;
+        if paths.is_empty() {
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            return sources::resolve(
+                None,
+                std::env::var_os("KUBECONFIG").as_deref(),
+                home.as_deref(),
+            );
+        }
+        paths
+            .iter()
+            .map(|path| sources::resolve(Some(path), None, None).map(|mut found| found.remove(0)))
+            .collect()
+    }
+}
+
+/// The part a context plays in the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum Role {
+    /// The KubeSphere host cluster, where the Cluster object is created.
+    Host,
+    /// The cluster that joins the host.
+    Member,
 }
 
 /// The status bar's facts: which app, which target, which contexts play host and member.
@@ -37,6 +70,45 @@ impl AppStatus {
     }
 }
 
+impl AppStatus {
+    /// Gives `context` the `role`, after checking it exists in `known` and is not the cluster
+    /// already playing the other role (KubeSphere cannot join a cluster to itself).
+    pub fn assign(
+        &mut self,
+        role: Role,
+        context: &str,
+        known: &KubeconfigSummary,
+    ) -> crate::Result<()> {
+        let find = |name: &str| known.contexts.iter().find(|c| c.name == name);
+        let chosen = find(context).ok_or_else(|| {
+            crate::Error::not_found(format!(
+                "context \"{context}\" is not in the kubeconfig files"
+            ))
+            .with_hint("reload the kubeconfig files and pick a context from the list")
+        })?;
+        let other = match role {
+            Role::Host => &self.member_context,
+            Role::Member => &self.host_context,
+        };
+        if let Some(other) = other.as_deref().and_then(find) {
+            let same_server = chosen.server.is_some() && chosen.server == other.server;
+            if other.name == chosen.name || same_server {
+                return Err(crate::Error::invalid_input(format!(
+                    "\"{}\" and \"{}\" are the same cluster",
+                    chosen.name, other.name
+                ))
+                .with_hint("the host and the member must be two different clusters"));
+            }
+        }
+        let slot = match role {
+            Role::Host => &mut self.host_context,
+            Role::Member => &mut self.member_context,
+        };
+        *slot = Some(context.to_owned());
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +124,50 @@ mod tests {
         );
         assert_eq!(json["hostContext"], serde_json::Value::Null);
         assert_eq!(json["memberContext"], serde_json::Value::Null);
+    }
+
+    fn known() -> KubeconfigSummary {
+        use crate::kubeconfig::summary::{AuthKind, ContextSummary};
+        let context = |name: &str, server: &str| ContextSummary {
+            name: name.into(),
+            cluster: name.into(),
+            server: Some(server.into()),
+            user: "u".into(),
+            auth: AuthKind::Token,
+            namespace: String::new(),
+            insecure: false,
+            file: None,
+        };
+        KubeconfigSummary {
+            current_context: String::new(),
+            contexts: vec![
+                context("host", "https://h:6443"),
+                context("member", "https://m:6443"),
+                context("member-again", "https://m:6443"),
+            ],
+        }
+    }
+
+    #[test]
+    fn roles_go_to_known_and_distinct_clusters() {
+        let mut status = AppStatus::new(Target::Kubeconfigs { paths: vec![] });
+        status.assign(Role::Host, "host", &known()).unwrap();
+        status.assign(Role::Member, "member", &known()).unwrap();
+        assert_eq!(status.host_context.as_deref(), Some("host"));
+        assert_eq!(status.member_context.as_deref(), Some("member"));
+
+        let err = status.assign(Role::Host, "nope", &known()).unwrap_err();
+        assert_eq!(err.kind, crate::ErrorKind::NotFound);
+        let err = status
+            .assign(Role::Host, "member-again", &known())
+            .unwrap_err();
+        assert!(err.message.contains("same cluster"), "{}", err.message);
+        let err = status.assign(Role::Host, "member", &known()).unwrap_err();
+        assert!(err.message.contains("same cluster"), "{}", err.message);
+        assert_eq!(
+            status.host_context.as_deref(),
+            Some("host"),
+            "a refused choice changes nothing"
+        );
     }
 }

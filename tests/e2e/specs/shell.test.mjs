@@ -1,10 +1,13 @@
 // The real window: every stage reachable by mouse and keyboard, both languages, status bar.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { openApp, textOf } from "../session.mjs";
 
+const KUBECONFIG = fileURLToPath(new URL("../fixtures/two-clusters.yaml", import.meta.url));
+
 const STAGES = [
-  ["kubeconfigs", "Kubeconfigs", "No contexts chosen yet"],
+  ["kubeconfigs", "Kubeconfigs", "API server"],
   ["host", "Host", "No host to check"],
   ["proxy-address", "Proxy address", "Check the host first"],
   ["add-cluster", "Add cluster", "The proxy address comes first"],
@@ -15,7 +18,7 @@ const STAGES = [
 describe("the app window", () => {
   let app;
   before(async () => {
-    app = await openApp({ args: ["--kubeconfig", "/tmp/e2e-host.kubeconfig"] });
+    app = await openApp({ args: ["--kubeconfig", KUBECONFIG] });
     // A fresh profile every run would be ideal; instead reset what the UI remembers.
     await app.browser.execute(() => {
       localStorage.clear();
@@ -31,11 +34,46 @@ describe("the app window", () => {
     const status = await textOf(browser, '[data-testid="status-bar"]');
     assert.match(status, /Host\s*not chosen/);
     assert.match(status, /Member\s*not chosen/);
+    await browser.$("tbody tr").waitForDisplayed({ timeout: 10_000 });
     // WebDriver's visible-text rule skips a clipped (ellipsis) box, so read the path's text.
     const source = await (await browser.$(".status-value")).getProperty("textContent");
-    assert.equal(source, "/tmp/e2e-host.kubeconfig");
+    assert.equal(source, KUBECONFIG);
     assert.match(status, /Version \d+\.\d+\.\d+/);
-    assert.match(await textOf(browser, '[data-testid="stage-kubeconfigs"]'), /\/tmp\/e2e-host\.kubeconfig/);
+    assert.match(await textOf(browser, '[data-testid="kubeconfig-sources"]'), /two-clusters\.yaml/);
+  });
+
+  it("lists the contexts of the file and assigns the host and the member", async () => {
+    const { browser } = app;
+    const rows = await browser.$$("tbody tr");
+    assert.equal(rows.length, 3);
+    assert.match(await textOf(browser, 'tr[data-context="edge-member"]'), /https:\/\/127\.0\.0\.2:16443.*TLS not verified/s);
+    assert.match(await textOf(browser, 'tr[data-context="edge-member"]'), /plugin: kubelogin/);
+    assert.doesNotMatch(await textOf(browser, "main"), /e2e-canary-token/);
+
+    await (await browser.$('tr[data-context="kubesphere-host"]').$("button=Host")).click();
+    await (await browser.$('tr[data-context="edge-member"]').$("button=Member")).click();
+    await browser.waitUntil(async () => /edge-member/.test(await textOf(browser, '[data-testid="status-member"]')));
+    assert.match(await textOf(browser, '[data-testid="status-host"]'), /kubesphere-host/);
+    const pressed = await (await browser.$('tr[data-context="kubesphere-host"]').$("button=Host")).getAttribute("aria-pressed");
+    assert.equal(pressed, "true");
+  });
+
+  it("refuses the host's own cluster as the member and says why", async () => {
+    const { browser } = app;
+    await (await browser.$('tr[data-context="host-again"]').$("button=Member")).click();
+    assert.match(await textOf(browser, '[role="alert"]'), /"host-again" and "kubesphere-host" are the same cluster/);
+    assert.match(await textOf(browser, '[data-testid="status-member"]'), /edge-member/);
+  });
+
+  it("searches the contexts as you type", async () => {
+    const { browser } = app;
+    const search = await browser.$('[data-testid="context-search"]');
+    await search.setValue("edge");
+    await browser.waitUntil(async () => (await browser.$$("tbody tr")).length === 1);
+    await search.click();
+    await browser.keys(["Control", "a"]);
+    await browser.keys(["Backspace"]);
+    await browser.waitUntil(async () => (await browser.$$("tbody tr")).length === 3);
   });
 
   it("walks every stage from the navigation and shows its empty state and guide", async () => {
@@ -43,7 +81,7 @@ describe("the app window", () => {
     for (const [id, title, emptyTitle] of STAGES) {
       await (await browser.$(`nav [data-stage="${id}"]`)).click();
       assert.equal(await textOf(browser, "#stage-title"), title);
-      assert.match(await textOf(browser, `[data-testid="stage-${id}"]`), new RegExp(emptyTitle));
+      assert.match(await textOf(browser, `[data-testid="stage-${id}"]`), new RegExp(emptyTitle, "i"));
       assert.notEqual((await textOf(browser, '[data-testid="guide"]')).trim(), "");
       const current = await browser.$(`nav [data-stage="${id}"]`);
       assert.equal(await current.getAttribute("aria-current"), "step");
@@ -77,7 +115,7 @@ describe("the app window", () => {
     await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "zh-CN");
     assert.equal(await textOf(browser, "#stage-title"), "集群与历史");
     assert.match(await textOf(browser, "nav"), /主集群/);
-    assert.match(await textOf(browser, '[data-testid="status-bar"]'), /未选择/);
+    assert.match(await textOf(browser, '[data-testid="status-bar"]'), /主集群\s*kubesphere-host/);
     await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
     assert.equal(await textOf(browser, "#stage-title"), "Clusters & history");
   });

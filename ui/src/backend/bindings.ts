@@ -6,6 +6,10 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 export const commands = {
 	/**  Version, target and the chosen host/member contexts, for the status bar. */
 	appStatus: () => __TAURI_INVOKE<AppStatus_Serialize>("app_status"),
+	/**  Reads the target's kubeconfig files (no cluster is contacted) and lists their contexts. */
+	kubeconfigSummary: () => __TAURI_INVOKE<KubeconfigSummary_Serialize>("kubeconfig_summary"),
+	/**  Makes `context` the host or the member; returns the new status for the status bar. */
+	assignRole: (role: Role, context: string) => __TAURI_INVOKE<AppStatus_Serialize>("assign_role", { role, context }),
 };
 
 /* Constants */
@@ -33,6 +37,45 @@ export type AppStatus_Serialize = {
 	hostContext: string | null,
 	/**  The kubeconfig context chosen as the member to join, once the user picks one. */
 	memberContext: string | null,
+};
+
+/**  How a user authenticates, by kind only (the values stay in Rust). */
+export type AuthKind = { kind: "clientCertificate" } | { kind: "token" } | { kind: "tokenFile" } | { kind: "basic" } | 
+/**  An exec plugin such as `aws`, `gke-gcloud-auth-plugin` or `kubelogin`. */
+{ kind: "exec"; command: string } | 
+/**  A legacy auth provider such as `oidc`. */
+{ kind: "authProvider"; name: string } | 
+/**  The context names a user that is in no kubeconfig file. */
+{ kind: "missingUser" } | { kind: "none" };
+
+export type ContextSummary = ContextSummary_Serialize | ContextSummary_Deserialize;
+
+export type ContextSummary_Deserialize = {
+	name: string,
+	cluster: string,
+	/**  The API server URL, or `None` when the context names a cluster that is in no file. */
+	server?: string | null,
+	user: string,
+	auth: AuthKind,
+	namespace: string,
+	/**  TLS verification is switched off for this cluster (shown as a warning). */
+	insecure: boolean,
+	/**  The file the context's cluster came from. */
+	file?: string | null,
+};
+
+export type ContextSummary_Serialize = {
+	name: string,
+	cluster: string,
+	/**  The API server URL, or `None` when the context names a cluster that is in no file. */
+	server: string | null,
+	user: string,
+	auth: AuthKind,
+	namespace: string,
+	/**  TLS verification is switched off for this cluster (shown as a warning). */
+	insecure: boolean,
+	/**  The file the context's cluster came from. */
+	file: string | null,
 };
 
 /**  A failure with what is wrong and what to do about it. */
@@ -69,6 +112,25 @@ export type Error_Serialize = {
 	/**  What to do next; absent only when there is nothing useful to say. */
 	hint: string | null,
 };
+
+export type KubeconfigSummary = KubeconfigSummary_Serialize | KubeconfigSummary_Deserialize;
+
+export type KubeconfigSummary_Deserialize = {
+	currentContext: string,
+	contexts: ContextSummary_Deserialize[],
+};
+
+export type KubeconfigSummary_Serialize = {
+	currentContext: string,
+	contexts: ContextSummary_Serialize[],
+};
+
+/**  The part a context plays in the flow. */
+export type Role = 
+/**  The KubeSphere host cluster, where the Cluster object is created. */
+"host" | 
+/**  The cluster that joins the host. */
+"member";
 
 export type Stage = "kubeconfigs" | "host" | "proxy-address" | "add-cluster" | "join" | "clusters";
 

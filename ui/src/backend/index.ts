@@ -1,8 +1,8 @@
 // The only door to the Rust side: every `invoke` goes through the generated bindings,
 // and every failure comes out as a BackendError with the Rust error's kind, message and hint.
-import { commands, type ErrorKind } from "./bindings";
+import { commands, type ErrorKind, type Role } from "./bindings";
 
-export type { AppStatus, ErrorKind, Stage, Target } from "./bindings";
+export type { AppStatus, AuthKind, ContextSummary, ErrorKind, KubeconfigSummary, Role, Stage, Target } from "./bindings";
 export { STAGES } from "./bindings";
 
 export class BackendError extends Error {
@@ -41,4 +41,6 @@ async function call<T>(command: () => Promise<T>): Promise<T> {
 
 export const backend = {
   appStatus: () => call(commands.appStatus),
+  kubeconfigSummary: () => call(commands.kubeconfigSummary),
+  assignRole: (role: Role, context: string) => call(() => commands.assignRole(role, context)),
 };

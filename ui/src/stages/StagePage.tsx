@@ -1,6 +1,7 @@
 import { useTranslation } from "react-i18next";
-import { STAGES, type Stage } from "../backend";
+import { STAGES, type AppStatus, type Stage } from "../backend";
 import type { StatusState } from "../App";
+import KubeconfigsPage from "./KubeconfigsPage";
 
 /** A stage's heading and, until its feature is in place, the empty state that tells a
  * newcomer what to do next and links to the step that comes before. */
@@ -8,10 +9,12 @@ export default function StagePage({
   stage,
   status,
   onNavigate,
+  onStatus,
 }: {
   stage: Stage;
   status: StatusState;
   onNavigate: (stage: Stage) => void;
+  onStatus: (status: AppStatus) => void;
 }) {
   const { t } = useTranslation();
   const index = STAGES.indexOf(stage);
@@ -23,43 +26,36 @@ export default function StagePage({
       <h2 id="stage-title">{t(`stages.${stage}.title`)}</h2>
       <p className="lead">{t(`stages.${stage}.lead`)}</p>
 
-      <section className="empty-state" aria-labelledby="empty-title">
-        <StageIllustration index={index} />
-        <h3 id="empty-title">{t(`stages.${stage}.empty.title`)}</h3>
-        <p>{t(`stages.${stage}.empty.body`)}</p>
-        {stage === "kubeconfigs" ? (
+      {stage === "kubeconfigs" ? (
+        <>
           <KubeconfigSources status={status} />
-        ) : (
-          previous && (
+          <KubeconfigsPage status={status && "status" in status ? status.status : null} onStatus={onStatus} />
+        </>
+      ) : (
+        <section className="empty-state" aria-labelledby="empty-title">
+          <StageIllustration index={index} />
+          <h3 id="empty-title">{t(`stages.${stage}.empty.title`)}</h3>
+          <p>{t(`stages.${stage}.empty.body`)}</p>
+          {previous && (
             <button type="button" className="primary" onClick={() => onNavigate(previous)}>
               {t(`stages.${stage}.empty.action`)}
             </button>
-          )
-        )}
-      </section>
+          )}
+        </section>
+      )}
     </div>
   );
 }
 
+/** Which files this window reads, in kubectl's order. */
 function KubeconfigSources({ status }: { status: StatusState }) {
   const { t } = useTranslation();
   const paths = status && "status" in status ? status.status.target.paths : [];
   return (
-    <div className="sources">
-      <p className="sources-title">{t("stages.kubeconfigs.empty.sources")}</p>
-      <ul>
-        {paths.length > 0 ? (
-          paths.map((path) => (
-            <li key={path}>
-              <code>{path}</code>
-            </li>
-          ))
-        ) : (
-          <li>{t("stages.kubeconfigs.empty.defaultSource")}</li>
-        )}
-      </ul>
-      <p className="muted">{t("stages.kubeconfigs.empty.pending")}</p>
-    </div>
+    <p className="sources" data-testid="kubeconfig-sources">
+      <span className="muted">{t("stages.kubeconfigs.empty.sources")} </span>
+      {paths.length > 0 ? paths.map((path) => <code key={path}>{path}</code>) : t("stages.kubeconfigs.empty.defaultSource")}
+    </p>
   );
 }
 

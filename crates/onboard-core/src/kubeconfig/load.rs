@@ -160,7 +160,7 @@ fn duplicates<T>(list: Option<&[Named<T>]>, kind: &str, path: &Path) -> crate::R
     Ok(())
 }
 
-fn merge(files: Vec<(PathBuf, Config)>) -> Merged {
+pub(crate) fn merge(files: Vec<(PathBuf, Config)>) -> Merged {
     let mut merged = Merged::default();
     let mut clusters = BTreeMap::new();
     let mut users = BTreeMap::new();

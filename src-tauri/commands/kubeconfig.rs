@@ -1,0 +1,25 @@
+use crate::AppState;
+use onboard_core::app::{AppStatus, Role};
+use onboard_core::kubeconfig::{load, summary};
+
+/// Reads the target's kubeconfig files (no cluster is contacted) and lists their contexts.
+#[tauri::command]
+#[specta::specta]
+pub fn kubeconfig_summary(
+    state: tauri::State<'_, AppState>,
+) -> onboard_core::Result<summary::KubeconfigSummary> {
+    let sources = state.status().target.sources()?;
+    Ok(summary::summarize(&load::load(&sources)?))
+}
+
+/// Makes `context` the host or the member; returns the new status for the status bar.
+#[tauri::command]
+#[specta::specta]
+pub fn assign_role(
+    state: tauri::State<'_, AppState>,
+    role: Role,
+    context: String,
+) -> onboard_core::Result<AppStatus> {
+    let known = kubeconfig_summary(state.clone())?;
+    state.update(|status| status.assign(role, &context, &known))
+}
