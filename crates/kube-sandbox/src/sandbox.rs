@@ -52,7 +52,7 @@ const fn scenario(name: &'static str, summary: &'static str, host: Option<HostSp
 
 const SCENARIOS: &[Scenario] = &[
     scenario("healthy", "KubeSphere 4.1 host with the tower extension; tower's LoadBalancer has EXTERNAL-IP 139.198.120.120", Some(HEALTHY)),
-    scenario("lb-pending", "tower's EXTERNAL-IP is <none>: set a proxy address in Secret tower; 139.198.120.120:30000 forwards to the NodePort, node ExternalIP 139.198.121.10", Some(LB_PENDING)),
+    scenario("lb-pending", "tower has no EXTERNAL-IP (<pending>): set a proxy address in Secret tower; 139.198.120.120:30000 forwards to the NodePort, node ExternalIP 139.198.121.10", Some(LB_PENDING)),
     scenario("legacy-configmap", "like lb-pending, but the extension (1.0, KubeSphere 4.1) reads the address from ConfigMap kubesphere-config", Some(HostSpec { address_source: AddressSource::ConfigMap, ..LB_PENDING })),
     scenario("v3-installer", "KubeSphere 3.4: address in ClusterConfiguration ks-installer, agent.yaml from ks-apiserver's 3.x endpoint", Some(HostSpec { address_source: AddressSource::Installer, extension: ExtensionState::Absent, ..LB_PENDING })),
     scenario("no-extension", "KubeSphere 4.1 host without the tower extension", Some(HostSpec { extension: ExtensionState::Absent, lb_ingress: false, ..HEALTHY })),

@@ -77,14 +77,20 @@ impl World {
     }
 
     async fn wait_condition(&self, cluster: &str, condition: &str) {
-        self.host()
-            .ok(&[
+        let target = format!("clusters.cluster.kubesphere.io/{cluster}");
+        let waited = self
+            .host()
+            .run(&[
                 "wait",
                 &format!("--for=condition={condition}"),
-                &format!("clusters.cluster.kubesphere.io/{cluster}"),
+                &target,
                 "--timeout=20s",
             ])
             .await;
+        if !waited.status.success() {
+            let now = self.host().ok(&["get", &target, "-o", "yaml"]).await;
+            panic!("{target} never got {condition}:\n{now}");
+        }
     }
 
     /// Polls a kubectl command until `done` holds (bounded: 10 s).
@@ -700,6 +706,40 @@ async fn air_gapped_members_pull_only_from_the_mirrors() {
         )
         .await;
     assert!(ready.contains("unable to handle the request"), "{ready}");
+
+    // Cluster Configuration names the mirror: ks-core is upgraded and the member goes Ready.
+    use base64::Engine;
+    let config = base64::engine::general_purpose::STANDARD
+        .encode("global:\n  imageRegistry: mirror.local:5000\n");
+    let patch = format!(r#"{{"spec":{{"config":"{config}"}}}}"#);
+    w.host()
+        .ok(&[
+            "patch",
+            "clusters.cluster.kubesphere.io",
+            "member",
+            "--type",
+            "merge",
+            "-p",
+            &patch,
+        ])
+        .await;
+    w.wait_condition("member", "Ready").await;
+    let images = w
+        .member()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "get",
+            "deploy",
+            "ks-agent",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[*].image}",
+        ])
+        .await;
+    assert!(
+        images.starts_with("mirror.local:5000/kubesphere/ks-apiserver:v4.1.3"),
+        "{images}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

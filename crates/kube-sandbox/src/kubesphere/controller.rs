@@ -59,9 +59,28 @@ fn install_ks_core(world: &World, cluster: &Value) {
             "spec": {"selector": labels, "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 9090}]}}),
     ];
     for object in objects {
-        // Present already (a re-install, or the agent's namespace): helm upgrade keeps it.
-        let _ = member.create(object);
+        // Present already (the agent's namespace, or an upgrade): helm upgrade updates it.
+        let exists = member.create(object.clone()).is_err();
+        // The namespace has no spec to upgrade (the agent's manifest created it).
+        if exists && !object["spec"].is_null() && object["kind"] != "Namespace" {
+            let target = ObjectRef {
+                api_version: object["apiVersion"].as_str().unwrap_or_default(),
+                kind: object["kind"].as_str().unwrap_or_default(),
+                namespace: NAMESPACE,
+                name: object["metadata"]["name"].as_str().unwrap_or_default(),
+            };
+            let _ = member.merge_patch(target, &json!({"spec": object["spec"]}), false);
+        }
     }
+}
+
+/// What `kubesphere.io/config-hash` records: a digest of `spec.config` (configChanged).
+fn config_hash(cluster: &Value) -> String {
+    let config = cluster["spec"]["config"].as_str().unwrap_or_default();
+    let digest = config.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    });
+    format!("{digest:016x}")
 }
 
 /// syncKubeSphereVersion and what follows it once ks-apiserver answers on the member.
@@ -141,8 +160,34 @@ async fn install(world: Arc<World>, name: String) {
             "KSCoreReady",
             "KS Core is available now",
         )?;
-        Some(json!({"status": {"conditions": conditions}}))
+        Some(
+            json!({"metadata": {"annotations": {"kubesphere.io/config-hash": config_hash(current)}},
+                    "status": {"conditions": conditions}}),
+        )
     });
+}
+
+/// Starts the helm executor job; its name marks the install as running (the controller's
+/// install lock) while KSCoreReady is absent.
+fn start_install(world: &Arc<World>, name: &str, jobs: &mut tokio::task::JoinSet<()>) {
+    let job = format!(
+        "helm-executor-install-ks-core-{}",
+        crate::world::random_suffix(5)
+    );
+    world.update_cluster(name, |current| {
+        let kept: Vec<Value> = current["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["type"] != "KSCoreReady" && c["type"] != "Ready")
+            .cloned()
+            .collect();
+        Some(
+            json!({"metadata": {"annotations": {"kubesphere.io/install-core-jobname": job}},
+                    "status": {"conditions": kept}}),
+        )
+    });
+    jobs.spawn(install(world.clone(), name.to_string()));
 }
 
 /// One pass of the controller for one cluster; long steps go to `jobs`.
@@ -180,17 +225,16 @@ fn reconcile(world: &Arc<World>, name: &str, jobs: &mut tokio::task::JoinSet<()>
     if is_host(&cluster) || !has_kubeconfig || !conditions::is_true(&cluster, "AgentAvailable") {
         return;
     }
+    let installed_hash = &cluster["metadata"]["annotations"]["kubesphere.io/config-hash"];
     match conditions::find(&cluster, "KSCoreReady") {
         None if cluster["metadata"]["annotations"]["kubesphere.io/install-core-jobname"]
             .is_null() =>
         {
-            // The job name marks the install as started (the controller's install lock).
-            let job = format!(
-                "helm-executor-install-ks-core-{}",
-                crate::world::random_suffix(5)
-            );
-            world.update_cluster(name, |_| Some(json!({"metadata": {"annotations": {"kubesphere.io/install-core-jobname": job}}})));
-            jobs.spawn(install(world.clone(), name.to_string()));
+            start_install(world, name, jobs)
+        }
+        // Cluster Configuration changed: upgrade ks-core, forgetting KSCoreReady and Ready.
+        Some(_) if installed_hash != &json!(config_hash(&cluster)) => {
+            start_install(world, name, jobs)
         }
         Some(c) if c["status"] == "True" && !conditions::is_true(&cluster, "Ready") => {
             check_ready(world, name)
