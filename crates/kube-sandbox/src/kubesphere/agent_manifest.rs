@@ -167,27 +167,34 @@ fn print(objects: &[Value]) -> String {
 
 /// The manifest for `cluster`, or the error text and status the real handler answers.
 pub fn generate(objects: &Objects<'_>, cluster: &str, source: AddressSource) -> ProxyReply {
+    // 3.x answers 404 (api.HandleNotFound) where the extension answers 500 or 400.
+    let v3 = source == AddressSource::Installer;
+    let (missing, not_proxy, no_address) = if v3 { (404, 404, 404) } else { (500, 400, 500) };
     let Some(found) = objects.get("cluster.kubesphere.io/v1alpha1", "Cluster", "", cluster) else {
+        let resource = if v3 { "cluster" } else { "clusters" };
         return ProxyReply::text(
-            500,
-            format!("clusters.cluster.kubesphere.io \"{cluster}\" not found"),
+            missing,
+            format!("{resource}.cluster.kubesphere.io \"{cluster}\" not found"),
         );
     };
     if found["spec"]["connection"]["type"] != "proxy" {
         return ProxyReply::text(
-            400,
+            not_proxy,
             format!("cluster {cluster} is not using proxy connection"),
         );
     }
-    let settings = read_options(objects, source).and_then(|options| {
-        let address = proxy_address(objects, &options)?;
-        check_address(&address)?;
-        Ok((address, options.image))
-    });
-    let (address, image) = match settings {
-        Ok(found) => found,
+    let options = match read_options(objects, source) {
+        Ok(options) => options,
         Err(message) => return ProxyReply::text(500, message),
     };
+    let address = match proxy_address(objects, &options) {
+        Ok(address) => address,
+        Err(message) => return ProxyReply::text(no_address, message),
+    };
+    if let Err(message) = check_address(&address) {
+        return ProxyReply::text(500, message);
+    }
+    let image = options.image;
     let token = found["spec"]["connection"]["token"]
         .as_str()
         .unwrap_or_default();
@@ -237,5 +244,117 @@ impl crate::ServiceBackend for AgentManifestBackend {
             Some(cluster) => generate(objects, &cluster, self.0),
             None => ProxyReply::text(404, "404 page not found"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubesphere::{ExtensionState, HostSpec};
+    use crate::{Cluster, ClusterBuilder, ObjectRef};
+
+    async fn host(address_source: AddressSource) -> Cluster {
+        let spec = HostSpec {
+            address_source,
+            extension: ExtensionState::Enabled,
+            lb_ingress: false,
+            node_external_ip: false,
+            forward: false,
+        };
+        let cluster = ClusterBuilder::new("h").start().await.unwrap();
+        for object in crate::kubesphere::host::objects(&spec) {
+            cluster.create(object).unwrap();
+        }
+        cluster
+            .create(json!({"apiVersion": "cluster.kubesphere.io/v1alpha1", "kind": "Cluster",
+                "metadata": {"name": "m"}, "spec": {"connection": {"type": "proxy", "token": "t"}}}))
+            .unwrap();
+        cluster
+    }
+
+    fn tower_secret(address: &str) -> Value {
+        let yaml = format!("agentImage: mirror.local:5000/kubesphere/tower:v0.2.1\nproxyPublishAddress: {address}\n");
+        json!({"data": {"configuration.yaml": base64::engine::general_purpose::STANDARD.encode(yaml)}})
+    }
+
+    const SECRET: ObjectRef<'static> = ObjectRef {
+        api_version: "v1",
+        kind: "Secret",
+        namespace: NAMESPACE,
+        name: "tower",
+    };
+    const TOWER: ObjectRef<'static> = ObjectRef {
+        api_version: "v1",
+        kind: "Service",
+        namespace: NAMESPACE,
+        name: "tower",
+    };
+
+    #[tokio::test]
+    async fn the_address_setting_wins_over_the_load_balancer_which_wins_over_the_error() {
+        let cluster = host(AddressSource::Secret).await;
+        let reply = cluster.read(|o| generate(o, "m", AddressSource::Secret));
+        assert_eq!(reply.status, 500);
+        assert!(reply.body.starts_with("cannot generate agent deployment yaml for member cluster  because tower.kubesphere-system.svc service"));
+
+        let ingress =
+            json!({"status": {"loadBalancer": {"ingress": [{"hostname": "tower.example.com"}]}}});
+        cluster.merge_patch(TOWER, &ingress, true).unwrap();
+        let reply = cluster.read(|o| generate(o, "m", AddressSource::Secret));
+        assert!(
+            reply
+                .body
+                .contains("--proxy-server=http://tower.example.com:8080"),
+            "{}",
+            reply.body
+        );
+        assert!(reply.body.contains("image: kubesphere/tower:v0.2.1"));
+
+        cluster
+            .merge_patch(SECRET, &tower_secret("http://10.1.2.3:30000"), false)
+            .unwrap();
+        let reply = cluster.read(|o| generate(o, "m", AddressSource::Secret));
+        assert!(reply.body.contains("--proxy-server=http://10.1.2.3:30000"));
+        assert!(
+            reply
+                .body
+                .contains("image: mirror.local:5000/kubesphere/tower:v0.2.1"),
+            "agentImage is honoured"
+        );
+        assert_eq!(reply.body.matches("---\n").count(), 3, "four documents");
+
+        cluster
+            .merge_patch(SECRET, &tower_secret("10.1.2.3:30000"), false)
+            .unwrap();
+        let reply = cluster.read(|o| generate(o, "m", AddressSource::Secret));
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (
+                500,
+                "invalid proxy address 10.1.2.3:30000, should format like http[s]://1.2.3.4:123"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn errors_have_the_codes_of_each_generation() {
+        let cluster = host(AddressSource::ConfigMap).await;
+        let direct = json!({"apiVersion": "cluster.kubesphere.io/v1alpha1", "kind": "Cluster", "metadata": {"name": "d"}, "spec": {"connection": {"type": "direct"}}});
+        cluster.create(direct).unwrap();
+        let reply = cluster.read(|o| generate(o, "d", AddressSource::ConfigMap));
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (400, "cluster d is not using proxy connection")
+        );
+        let reply = cluster.read(|o| generate(o, "nope", AddressSource::ConfigMap));
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (500, "clusters.cluster.kubesphere.io \"nope\" not found")
+        );
+        let reply = cluster.read(|o| generate(o, "nope", AddressSource::Installer));
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (404, "cluster.cluster.kubesphere.io \"nope\" not found")
+        );
     }
 }
