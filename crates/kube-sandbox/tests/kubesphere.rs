@@ -71,6 +71,10 @@ impl World {
         self.host().ok(&["create", "-f", &file]).await;
     }
 
+    async fn raw_json(&self, path: String) -> serde_json::Value {
+        serde_json::from_str(&self.host().ok(&["get", "--raw", &path]).await).unwrap()
+    }
+
     async fn agent_yaml(&self, cluster: &str) -> String {
         let path = format!("/api/v1/namespaces/extension-tower/services/tower-backend:80/proxy/kapis/tower.kubesphere.io/v1alpha1/deployment?cluster={cluster}");
         self.host().ok(&["get", "--raw", &path]).await
@@ -258,6 +262,34 @@ async fn healthy_host_is_preloaded_like_kubesphere_4_with_tower() {
         ks_config.contains("multicluster:\n  clusterRole: host"),
         "{ks_config}"
     );
+
+    // ks-apiserver's own APIs through the service proxy.
+    let ks = "/api/v1/namespaces/kubesphere-system/services/ks-apiserver:80/proxy";
+    assert_eq!(
+        w.raw_json(format!("{ks}/version")).await["gitVersion"],
+        "v4.1.3"
+    );
+    let user = w
+        .raw_json(format!(
+            "{ks}/kapis/iam.kubesphere.io/v1beta1/users/sandbox-admin"
+        ))
+        .await;
+    assert_eq!(
+        user["metadata"]["annotations"]["iam.kubesphere.io/globalrole"],
+        "platform-admin"
+    );
+    let config = w
+        .raw_json(format!(
+            "{ks}/kapis/config.kubesphere.io/v1alpha2/clusterconnectionconfigurations/tower"
+        ))
+        .await;
+    assert_eq!(config["data"]["agentImage"], "kubesphere/tower:v0.2.1");
+    let configz = w
+        .raw_json(format!(
+            "{ks}/kapis/config.kubesphere.io/v1alpha2/configs/configz"
+        ))
+        .await;
+    assert_eq!(configz["multicluster"]["clusterRole"], "host");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -798,6 +830,19 @@ async fn a_disabled_extension_runs_no_tower() {
     w.host()
         .fails(&["-n", "kubesphere-system", "get", "svc", "mc-member"])
         .await;
+
+    // tower's pods starting is what lets the cluster progress.
+    w.host()
+        .ok(&[
+            "-n",
+            "kubesphere-system",
+            "scale",
+            "deploy",
+            "tower",
+            "--replicas=1",
+        ])
+        .await;
+    w.wait_condition("member", "Initialized").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -822,6 +867,11 @@ async fn the_4_1_extension_reads_the_address_from_kubesphere_config() {
     w.host()
         .fails(&["-n", "kubesphere-system", "get", "secret", "tower"])
         .await;
+    let missing = w.host().fails(&["get", "--raw", "/api/v1/namespaces/kubesphere-system/services/ks-apiserver:80/proxy/kapis/config.kubesphere.io/v1alpha2/clusterconnectionconfigurations/tower"]).await;
+    assert!(
+        missing.contains("NotFound") || missing.contains("not found"),
+        "4.1.3 has no such API: {missing}"
+    );
     let config = w
         .host()
         .ok(&[

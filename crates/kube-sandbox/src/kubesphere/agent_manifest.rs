@@ -221,29 +221,16 @@ pub fn generate(objects: &Objects<'_>, cluster: &str, source: AddressSource) -> 
     ProxyReply::text(200, print(&documents))
 }
 
-/// The program behind the backend Service: 4.x `tower-backend`, 3.x `ks-apiserver`.
-pub struct AgentManifestBackend(pub AddressSource);
+/// The extension's backend behind Service `extension-tower/tower-backend` (4.x).
+pub struct TowerBackend(pub AddressSource);
 
-impl crate::ServiceBackend for AgentManifestBackend {
+impl crate::ServiceBackend for TowerBackend {
     fn get(&self, objects: &Objects<'_>, request: &crate::ProxyRequest<'_>) -> ProxyReply {
-        let v3 = self.0 == AddressSource::Installer;
-        let cluster = if v3 {
-            // /kapis/cluster.kubesphere.io/v1alpha1/clusters/{cluster}/agent/deployment
-            match request.path.split('/').collect::<Vec<_>>().as_slice() {
-                ["", "kapis", "cluster.kubesphere.io", "v1alpha1", "clusters", name, "agent", "deployment"] => {
-                    Some(name.to_string())
-                }
-                _ => None,
-            }
-        } else if request.path == "/kapis/tower.kubesphere.io/v1alpha1/deployment" {
-            Some(request.param("cluster").unwrap_or_default())
-        } else {
-            None
-        };
-        match cluster {
-            Some(cluster) => generate(objects, &cluster, self.0),
-            None => ProxyReply::text(404, "404 page not found"),
+        if request.path == "/kapis/tower.kubesphere.io/v1alpha1/deployment" {
+            let cluster = request.param("cluster").unwrap_or_default();
+            return generate(objects, &cluster, self.0);
         }
+        ProxyReply::text(404, "404 page not found")
     }
 }
 

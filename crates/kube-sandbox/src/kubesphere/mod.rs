@@ -10,6 +10,7 @@ mod controller;
 mod crds;
 pub(crate) mod host;
 mod klog;
+mod ks_apiserver;
 mod network;
 mod tower;
 
@@ -152,12 +153,14 @@ pub(crate) async fn start(
         };
         host.merge_patch(tower, &host::lb_ingress(), true)?;
     }
-    let backend = Arc::new(agent_manifest::AgentManifestBackend(spec.address_source));
-    match spec.address_source {
-        AddressSource::Installer => {
-            host.serve_service("kubesphere-system", "ks-apiserver", backend)
-        }
-        _ => host.serve_service("extension-tower", "tower-backend", backend),
+    host.serve_service(
+        "kubesphere-system",
+        "ks-apiserver",
+        Arc::new(ks_apiserver::KsApiserver(spec.address_source)),
+    );
+    if spec.extension != ExtensionState::Absent {
+        let backend = agent_manifest::TowerBackend(spec.address_source);
+        host.serve_service("extension-tower", "tower-backend", Arc::new(backend));
     }
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
