@@ -63,7 +63,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         slow: true,
-        ..scenario("slow-network", "healthy, with 100 ms added to every answer of both clusters", Some(HEALTHY))
+        ..scenario("slow-network", "healthy, with 100 ms added to every answer of both clusters and to the agent's round trips", Some(HEALTHY))
     },
     scenario("empty", "two plain clusters, host and member, with nothing installed", None),
 ];
@@ -138,7 +138,8 @@ impl Sandbox {
         let (host, member) = (Arc::new(host), Arc::new(member.start().await?));
         let world = match scenario.host {
             Some(spec) => {
-                kubesphere::start(host.clone(), member.clone(), spec, config.timing).await?
+                kubesphere::start(host.clone(), member.clone(), spec, config.timing, latency)
+                    .await?
             }
             None => JoinSet::new(),
         };

@@ -96,6 +96,8 @@ async fn connect(world: &World, flags: &Flags) -> Result<(), String> {
             return Err(message);
         }
     };
+    // The TCP handshake, then the hello and its answer: two round trips.
+    tokio::time::sleep(world.rtt).await;
     let stream = TcpStream::connect(address)
         .await
         .map_err(|_| format!("dial tcp {host}:{port}: connect: connection refused"))?;
@@ -106,6 +108,7 @@ async fn connect(world: &World, flags: &Flags) -> Result<(), String> {
         .write_all(hello.as_bytes())
         .await
         .map_err(|e| e.to_string())?;
+    tokio::time::sleep(world.rtt).await;
     let mut answer = String::new();
     reader
         .read_line(&mut answer)

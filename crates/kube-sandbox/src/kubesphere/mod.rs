@@ -86,6 +86,8 @@ pub(crate) struct World {
     pub spec: HostSpec,
     pub timing: Timing,
     pub tower_address: SocketAddr,
+    /// The member ↔ host round trip the agent's dial and handshake each wait for.
+    pub rtt: Duration,
     /// Serializes read-modify-write of Cluster objects between tower and the controller.
     pub cluster_writes: Mutex<()>,
 }
@@ -129,6 +131,7 @@ pub(crate) async fn start(
     member: Arc<Cluster>,
     spec: HostSpec,
     timing: Timing,
+    rtt: Duration,
 ) -> Result<JoinSet<()>, Error> {
     let node = host.name().to_string() + "-node";
     host.merge_patch(
@@ -174,6 +177,7 @@ pub(crate) async fn start(
         spec,
         timing,
         tower_address,
+        rtt,
         cluster_writes: Mutex::new(()),
     });
     let mut tasks = JoinSet::new();

@@ -167,6 +167,22 @@ mod tests {
         assert!(!line.contains("token"), "no credentials on stdout");
     }
 
+    #[test]
+    fn sandbox_up_starts_the_healthy_kubesphere_world_by_default() {
+        use crate::cli::{Cli, Command, SandboxCommand};
+        use clap::Parser;
+        let cli =
+            Cli::try_parse_from(["ks-onboard-cli", "sandbox", "up", "--dir", "/tmp/x"]).unwrap();
+        let Command::Sandbox(SandboxCommand::Up(args)) = cli.command else {
+            panic!("parsed {cli:?}");
+        };
+        assert_eq!(args.scenario, "healthy");
+        assert!(
+            kube_sandbox::scenarios().iter().any(|s| s.name == "empty"),
+            "empty stays available"
+        );
+    }
+
     #[tokio::test]
     async fn unknown_scenarios_are_invalid_input() {
         let dir = tempfile::tempdir().unwrap();
