@@ -93,7 +93,7 @@ fn check_ready(world: &World, name: &str) {
     });
     if !answering {
         world.update_cluster(name, |current| {
-            let message = "the server is currently unable to handle the request (get services ks-apiserver:80)";
+            let message = "the server is currently unable to handle the request (get services http:ks-apiserver:80)";
             let conditions = conditions::with(current, "Ready", false, "Ready", message)?;
             Some(json!({"status": {"conditions": conditions}}))
         });
