@@ -8,6 +8,7 @@ fn main() {
         "app_status",
         "kubeconfig_summary",
         "assign_role",
+        "use_own_kubeconfigs",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

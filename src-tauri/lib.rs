@@ -3,10 +3,13 @@
 
 mod args;
 mod commands;
+mod sandbox;
 mod state;
 
+pub use sandbox::{start as start_sandbox, RunningSandbox};
 pub use state::AppState;
 
+use onboard_core::app::Target;
 use tauri_specta::{collect_commands, Builder};
 
 /// The command table, shared by the running app and the test that writes the TypeScript
@@ -17,6 +20,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::app::app_status,
             commands::kubeconfig::kubeconfig_summary,
             commands::kubeconfig::assign_role,
+            commands::kubeconfig::use_own_kubeconfigs,
         ])
         .typ::<onboard_core::Error>()
         .typ::<onboard_core::flow::Stage>()
@@ -36,15 +40,27 @@ pub fn configure<R: tauri::Runtime>(
 }
 
 pub fn run() {
-    let target = match args::parse(std::env::args_os()) {
-        Ok(target) => target,
+    let state = match args::parse(std::env::args_os()) {
+        Ok(args::Launch::Kubeconfigs(paths)) => AppState::new(Target::Kubeconfigs { paths }, None),
+        Ok(args::Launch::Sandbox { scenario }) => match sandbox::start(&scenario) {
+            Ok((running, target)) => AppState::new(target, Some(running)),
+            Err(error) => exit_with(&error),
+        },
         Err(error) => error.exit(),
     };
-    configure(tauri::Builder::default(), AppState::new(target))
+    configure(tauri::Builder::default(), state)
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {
             eprintln!("error: the window could not start: {error}");
             eprintln!("hint: on Linux the app needs WebKitGTK 4.1 and a display (DISPLAY or WAYLAND_DISPLAY)");
             std::process::exit(1);
         });
+}
+
+fn exit_with(error: &onboard_core::Error) -> ! {
+    eprintln!("error: {}", error.message);
+    if let Some(hint) = &error.hint {
+        eprintln!("hint: {hint}");
+    }
+    std::process::exit(1);
 }

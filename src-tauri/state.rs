@@ -1,16 +1,32 @@
+use crate::sandbox::RunningSandbox;
 use onboard_core::app::{AppStatus, Target};
 use std::sync::Mutex;
 
 /// What the commands share for the life of the window. Held by Tauri (`manage`), never global.
 pub struct AppState {
     status: Mutex<AppStatus>,
+    sandbox: Mutex<Option<RunningSandbox>>,
 }
 
 impl AppState {
-    pub fn new(target: Target) -> Self {
+    pub fn new(target: Target, sandbox: Option<RunningSandbox>) -> Self {
         Self {
             status: Mutex::new(AppStatus::new(target)),
+            sandbox: Mutex::new(sandbox),
         }
+    }
+
+    /// Stops the built-in sandbox, if it runs, and points the app at `target`.
+    pub fn leave_sandbox(&self, target: Target) -> AppStatus {
+        let stopped = self
+            .sandbox
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        drop(stopped);
+        let mut status = self.lock();
+        status.switch_target(target);
+        status.clone()
     }
 
     pub fn status(&self) -> AppStatus {

@@ -28,9 +28,12 @@ fn window(
     paths: Vec<PathBuf>,
     label: &str,
 ) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = configure(mock_builder(), AppState::new(Target::Kubeconfigs { paths }))
-        .build(tauri::generate_context!())
-        .expect("build the app on the mock runtime");
+    let app = configure(
+        mock_builder(),
+        AppState::new(Target::Kubeconfigs { paths }, None),
+    )
+    .build(tauri::generate_context!())
+    .expect("build the app on the mock runtime");
     let webview = tauri::WebviewWindowBuilder::new(&app, label, Default::default())
         .build()
         .expect("window");
@@ -153,11 +156,78 @@ fn a_window_without_the_capability_is_refused() {
     // The capability grants the commands to the window labelled "main" only; any other
     // webview (say, one that navigated somewhere it should not) gets nothing.
     let (_app, elsewhere) = window(vec![], "elsewhere");
-    for cmd in ["app_status", "kubeconfig_summary", "assign_role"] {
+    for cmd in [
+        "app_status",
+        "kubeconfig_summary",
+        "assign_role",
+        "use_own_kubeconfigs",
+    ] {
         let denied = invoke(&elsewhere, cmd, json!({})).expect_err("refused");
         assert!(
             denied.to_string().contains("not allowed"),
             "{cmd}: {denied}"
         );
     }
+}
+
+#[test]
+fn the_built_in_sandbox_lists_its_contexts_and_is_left_in_one_call() {
+    let (running, target) = ks_onboard_app::start_sandbox("healthy").expect("sandbox starts");
+    let Target::Sandbox { ref paths, .. } = target else {
+        panic!("not a sandbox target: {target:?}");
+    };
+    let kubeconfigs = paths.clone();
+    let app = configure(mock_builder(), AppState::new(target, Some(running)))
+        .build(tauri::generate_context!())
+        .unwrap();
+    let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+
+    let status = invoke(&main, "app_status", json!({})).unwrap();
+    assert_eq!(status["target"]["type"], "sandbox");
+    assert_eq!(status["target"]["scenario"], "healthy");
+    let summary = invoke(&main, "kubeconfig_summary", json!({})).unwrap();
+    let names: Vec<_> = summary["contexts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["sandbox-host", "sandbox-host-viewer", "sandbox-member"]
+    );
+    invoke(
+        &main,
+        "assign_role",
+        json!({"role": "host", "context": "sandbox-host"}),
+    )
+    .unwrap();
+    invoke(
+        &main,
+        "assign_role",
+        json!({"role": "member", "context": "sandbox-member"}),
+    )
+    .unwrap();
+
+    let status = invoke(&main, "use_own_kubeconfigs", json!({})).unwrap();
+    assert_eq!(
+        status["target"],
+        json!({"type": "kubeconfigs", "paths": []})
+    );
+    assert!(status["hostContext"].is_null() && status["memberContext"].is_null());
+    assert!(
+        kubeconfigs.iter().all(|p| !p.exists()),
+        "the sandbox's folder is removed when it stops"
+    );
+}
+
+#[test]
+fn an_unknown_sandbox_scenario_is_refused_with_a_hint() {
+    let Err(error) = ks_onboard_app::start_sandbox("no-such-world") else {
+        panic!("an unknown scenario must not start");
+    };
+    assert!(error.message.contains("no-such-world"), "{}", error.message);
+    assert!(error.hint.unwrap().contains("sandbox scenarios"));
 }

@@ -1,5 +1,5 @@
 use crate::AppState;
-use onboard_core::app::{AppStatus, Role};
+use onboard_core::app::{AppStatus, Role, Target};
 use onboard_core::kubeconfig::{load, summary};
 
 /// Reads the target's kubeconfig files (no cluster is contacted) and lists their contexts.
@@ -22,4 +22,12 @@ pub fn assign_role(
 ) -> onboard_core::Result<AppStatus> {
     let known = kubeconfig_summary(state.clone())?;
     state.update(|status| status.assign(role, &context, &known))
+}
+
+/// Leaves the built-in sandbox (stopping its clusters) for the user's own kubeconfigs
+/// (KUBECONFIG or ~/.kube/config, like kubectl); roles must be chosen again.
+#[tauri::command]
+#[specta::specta]
+pub fn use_own_kubeconfigs(state: tauri::State<'_, AppState>) -> AppStatus {
+    state.leave_sandbox(Target::Kubeconfigs { paths: vec![] })
 }

@@ -47,3 +47,18 @@ try {
 } finally {
   await dark.close();
 }
+
+// The built-in sandbox, as `scripts/run.sh` opens it.
+const sandbox = await openApp({ args: ["--sandbox", "healthy"] });
+try {
+  await (await sandbox.browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
+  await (await sandbox.browser.$('tr[data-context="sandbox-host"]')).waitForDisplayed({ timeout: 10_000 });
+  await (await sandbox.browser.$('tr[data-context="sandbox-host"]').$("button=Host")).click();
+  await (await sandbox.browser.$('tr[data-context="sandbox-member"]').$("button=Member")).click();
+  await sandbox.browser.waitUntil(async () => /sandbox-member/.test(await textOf(sandbox.browser, '[data-testid="status-member"]')));
+  const file = join(out, "en-sandbox-1-kubeconfigs.png");
+  await sandbox.browser.saveScreenshot(file);
+  console.log(`saved ${file}`);
+} finally {
+  await sandbox.close();
+}

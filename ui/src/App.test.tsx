@@ -7,11 +7,12 @@ import { commands } from "./backend/bindings";
 
 vi.mock("./backend/bindings", async (importOriginal) => {
   const real = await importOriginal<typeof import("./backend/bindings")>();
-  return { ...real, commands: { appStatus: vi.fn(), kubeconfigSummary: vi.fn(), assignRole: vi.fn() } };
+  return { ...real, commands: { appStatus: vi.fn(), kubeconfigSummary: vi.fn(), assignRole: vi.fn(), useOwnKubeconfigs: vi.fn() } };
 });
 const appStatus = vi.mocked(commands.appStatus);
 const kubeconfigSummary = vi.mocked(commands.kubeconfigSummary);
 const assignRole = vi.mocked(commands.assignRole);
+const useOwnKubeconfigs = vi.mocked(commands.useOwnKubeconfigs);
 
 const STATUS = {
   version: "9.9.9",
@@ -97,6 +98,30 @@ describe("the Kubeconfigs page", () => {
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("line 3, column 1");
     expect(alert.textContent).toContain("fix the file");
+  });
+});
+
+describe("the sandbox", () => {
+  it("says the clusters are simulated and leaves them for the user's kubeconfigs in one click", async () => {
+    const user = userEvent.setup();
+    appStatus.mockResolvedValue({
+      ...STATUS,
+      target: { type: "sandbox", scenario: "healthy", paths: ["/tmp/s/host.kubeconfig", "/tmp/s/member.kubeconfig"] },
+      hostContext: "sandbox-host",
+    });
+    useOwnKubeconfigs.mockResolvedValue({ ...STATUS, target: { type: "kubeconfigs", paths: [] } });
+    render(<App />);
+    const banner = await screen.findByTestId("sandbox-banner");
+    expect(banner.textContent).toContain("“healthy”");
+    expect(screen.getByTestId("status-sandbox").textContent).toBe("Sandbox · healthy");
+    expect(kubeconfigSummary).toHaveBeenCalledTimes(1);
+
+    await user.click(screen.getByRole("button", { name: "Use my kubeconfigs" }));
+    expect(useOwnKubeconfigs).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId("sandbox-banner")).toBeNull();
+    expect(screen.queryByTestId("status-sandbox")).toBeNull();
+    expect(screen.getByTestId("status-host").textContent).toContain("not chosen");
+    expect(kubeconfigSummary).toHaveBeenCalledTimes(2);
   });
 });
 

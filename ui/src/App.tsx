@@ -7,6 +7,7 @@ import GuidePanel from "./components/GuidePanel";
 import StatusBar from "./components/StatusBar";
 import StagePage from "./stages/StagePage";
 import { useShortcuts } from "./components/useShortcuts";
+import SandboxBanner from "./components/SandboxBanner";
 
 export type StatusState = { status: AppStatus } | { error: BackendError } | null;
 
@@ -43,6 +44,9 @@ export default function App() {
       <div className="workspace">
         <StageNav current={stage} onSelect={setStage} />
         <main id="main" className="stage" tabIndex={-1} aria-labelledby="stage-title">
+          {status && "status" in status && status.status.target.type === "sandbox" && (
+            <SandboxBanner scenario={status.status.target.scenario} onLeft={(next) => setStatus({ status: next })} />
+          )}
           <StagePage stage={stage} status={status} onNavigate={goTo} onStatus={(next) => setStatus({ status: next })} />
         </main>
         <GuidePanel stage={stage} />

@@ -13,13 +13,19 @@ pub enum Target {
     /// The user's own kubeconfig files, resolved like kubectl does (`--kubeconfig`, then
     /// `KUBECONFIG`, then `~/.kube/config`). Empty means "the default locations".
     Kubeconfigs { paths: Vec<PathBuf> },
+    /// Simulated clusters started by the app itself (`kube-sandbox`), so a newcomer can walk
+    /// the whole flow with no cluster; `paths` are the kubeconfigs it wrote.
+    Sandbox {
+        scenario: String,
+        paths: Vec<PathBuf>,
+    },
 }
 
 impl Target {
     /// The kubeconfig files of this target, in the order kubectl would read them. Files named
     /// on the command line must exist; `KUBECONFIG` entries that do not are skipped later.
     pub fn sources(&self) -> crate::Result<Vec<Source>> {
-        let Target::Kubeconfigs { paths } = self;
+        let (Target::Kubeconfigs { paths } | Target::Sandbox { paths, .. }) = self;
         if paths.is_empty() {
             let home = std::env::var_os("HOME").map(PathBuf::from);
             return sources::resolve(
@@ -71,6 +77,13 @@ impl AppStatus {
 }
 
 impl AppStatus {
+    /// Points the app at other clusters; roles chosen for the old ones no longer apply.
+    pub fn switch_target(&mut self, target: Target) {
+        self.target = target;
+        self.host_context = None;
+        self.member_context = None;
+    }
+
     /// Gives `context` the `role`, after checking it exists in `known` and is not the cluster
     /// already playing the other role (KubeSphere cannot join a cluster to itself).
     pub fn assign(
@@ -146,6 +159,27 @@ mod tests {
                 context("member-again", "https://m:6443"),
             ],
         }
+    }
+
+    #[test]
+    fn switching_target_forgets_the_roles() {
+        let mut status = AppStatus::new(Target::Sandbox {
+            scenario: "healthy".into(),
+            paths: vec!["/s/host.kubeconfig".into()],
+        });
+        status.assign(Role::Host, "host", &known()).unwrap();
+        status.switch_target(Target::Kubeconfigs { paths: vec![] });
+        assert_eq!(status.target, Target::Kubeconfigs { paths: vec![] });
+        assert_eq!(status.host_context, None);
+        let json = serde_json::to_value(Target::Sandbox {
+            scenario: "healthy".into(),
+            paths: vec![],
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "sandbox", "scenario": "healthy", "paths": []})
+        );
     }
 
     #[test]

@@ -10,6 +10,11 @@ export const commands = {
 	kubeconfigSummary: () => __TAURI_INVOKE<KubeconfigSummary_Serialize>("kubeconfig_summary"),
 	/**  Makes `context` the host or the member; returns the new status for the status bar. */
 	assignRole: (role: Role, context: string) => __TAURI_INVOKE<AppStatus_Serialize>("assign_role", { role, context }),
+	/**
+	 *  Leaves the built-in sandbox (stopping its clusters) for the user's own kubeconfigs
+	 *  (KUBECONFIG or ~/.kube/config, like kubectl); roles must be chosen again.
+	 */
+	useOwnKubeconfigs: () => __TAURI_INVOKE<AppStatus_Serialize>("use_own_kubeconfigs"),
 };
 
 /* Constants */
@@ -140,5 +145,10 @@ export type Target =
  *  The user's own kubeconfig files, resolved like kubectl does (`--kubeconfig`, then
  *  `KUBECONFIG`, then `~/.kube/config`). Empty means "the default locations".
  */
-{ type: "kubeconfigs"; paths: string[] };
+{ type: "kubeconfigs"; paths: string[] } | 
+/**
+ *  Simulated clusters started by the app itself (`kube-sandbox`), so a newcomer can walk
+ *  the whole flow with no cluster; `paths` are the kubeconfigs it wrote.
+ */
+{ type: "sandbox"; scenario: string; paths: string[] };
 

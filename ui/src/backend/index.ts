@@ -43,4 +43,5 @@ export const backend = {
   appStatus: () => call(commands.appStatus),
   kubeconfigSummary: () => call(commands.kubeconfigSummary),
   assignRole: (role: Role, context: string) => call(() => commands.assignRole(role, context)),
+  useOwnKubeconfigs: () => call(commands.useOwnKubeconfigs),
 };

@@ -18,6 +18,11 @@ export default function StatusBar({ status }: { status: StatusState }) {
     <footer className="status-bar" data-testid="status-bar">
       <Context label={t("status.host")} value={hostContext ?? null} testId="status-host" />
       <Context label={t("status.member")} value={memberContext ?? null} testId="status-member" />
+      {target.type === "sandbox" && (
+        <span className="status-item sandbox-tag" data-testid="status-sandbox">
+          {t("status.sandbox", { scenario: target.scenario })}
+        </span>
+      )}
       <span className="status-item source" title={paths.join("\n")}>
         <span className="status-label">{t("status.source")}</span>
         <span className="status-value">{paths.length > 0 ? paths.join(", ") : t("status.defaultSource")}</span>

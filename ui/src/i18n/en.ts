@@ -128,7 +128,13 @@ const en = {
     why: "Why it matters",
     changes: "What this app changes",
   },
+  sandbox: {
+    title: "You are in the sandbox",
+    body: "Two simulated clusters run inside this app on your computer (scenario “{{scenario}}”): a KubeSphere host and a member. Try every step here; nothing reaches a real cluster.",
+    leave: "Use my kubeconfigs",
+  },
   status: {
+    sandbox: "Sandbox · {{scenario}}",
     host: "Host",
     member: "Member",
     notChosen: "not chosen",

@@ -130,7 +130,13 @@ const zhCN: Resources = {
     why: "为什么重要",
     changes: "本应用会修改什么",
   },
+  sandbox: {
+    title: "你正在使用沙箱",
+    body: "两个模拟集群在本机的应用内运行（场景“{{scenario}}”）：一个 KubeSphere 主集群和一个成员集群。可以在这里尝试每一步，不会影响任何真实集群。",
+    leave: "使用我的 kubeconfig",
+  },
   status: {
+    sandbox: "沙箱 · {{scenario}}",
     host: "主集群",
     member: "成员集群",
     notChosen: "未选择",

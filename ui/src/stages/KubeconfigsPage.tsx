@@ -23,7 +23,7 @@ export default function KubeconfigsPage({
   status,
   onStatus,
 }: {
-  status: AppStatus | null;
+  status: AppStatus;
   onStatus: (status: AppStatus) => void;
 }) {
   const { t } = useTranslation();
@@ -104,12 +104,12 @@ function ContextRow({
   onAssign,
 }: {
   context: ContextSummary;
-  status: AppStatus | null;
+  status: AppStatus;
   onAssign: (role: Role, context: string) => void;
 }) {
   const { t } = useTranslation();
-  const isHost = status?.hostContext === context.name;
-  const isMember = status?.memberContext === context.name;
+  const isHost = status.hostContext === context.name;
+  const isMember = status.memberContext === context.name;
   return (
     <tr data-context={context.name} className={isHost || isMember ? "assigned" : undefined}>
       <th scope="row">

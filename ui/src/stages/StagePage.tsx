@@ -29,7 +29,10 @@ export default function StagePage({
       {stage === "kubeconfigs" ? (
         <>
           <KubeconfigSources status={status} />
-          <KubeconfigsPage status={status && "status" in status ? status.status : null} onStatus={onStatus} />
+          {status && "status" in status && (
+            // Keyed by target: leaving the sandbox for the user's own files reads them afresh.
+            <KubeconfigsPage key={status.status.target.type} status={status.status} onStatus={onStatus} />
+          )}
         </>
       ) : (
         <section className="empty-state" aria-labelledby="empty-title">
