@@ -1043,6 +1043,80 @@ mod kube_rs {
         let ready = clusters.get("member").await.unwrap();
         assert_eq!(ready.data["status"]["kubeSphereVersion"], "v4.1.3");
     }
+    /// The agent.yaml request each scenario's host answers, through kube-rs.
+    /// (`extension-disabled` answers 503, which kube-rs' default client retries for minutes:
+    /// kubectl covers it above.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_scenario_answers_the_agent_yaml_request_as_its_host_would() {
+        let tower = "/api/v1/namespaces/extension-tower/services/tower-backend:80/proxy/kapis/tower.kubesphere.io/v1alpha1/deployment?cluster=member";
+        let v3 = "/api/v1/namespaces/kubesphere-system/services/ks-apiserver:80/proxy/kapis/cluster.kubesphere.io/v1alpha1/clusters/member/agent/deployment";
+        let expected: &[(&str, &str, u16, &str)] = &[
+            (
+                "healthy",
+                tower,
+                200,
+                "--proxy-server=http://139.198.120.120:8080",
+            ),
+            ("lb-pending", tower, 500, "has no public address"),
+            ("legacy-configmap", tower, 500, "has no public address"),
+            ("v3-installer", v3, 404, "has no public address"),
+            (
+                "no-extension",
+                tower,
+                404,
+                "services \"tower-backend\" not found",
+            ),
+            ("air-gapped", tower, 200, "image: kubesphere/tower:v0.2.1"),
+        ];
+        for (scenario, path, code, needle) in expected {
+            let w = world(scenario).await;
+            let host = client(&w.sandbox.host_kubeconfig, "sandbox-host").await;
+            let gvk = GroupVersionKind::gvk("cluster.kubesphere.io", "v1alpha1", "Cluster");
+            let clusters: Api<DynamicObject> = Api::all_with(
+                host.clone(),
+                &ApiResource::from_gvk_with_plural(&gvk, "clusters"),
+            );
+            let cluster: DynamicObject = serde_json::from_value(serde_json::json!({
+                "apiVersion": "cluster.kubesphere.io/v1alpha1", "kind": "Cluster", "metadata": {"name": "member"},
+                "spec": {"joinFederation": true, "connection": {"type": "proxy"}}})).unwrap();
+            clusters
+                .create(&PostParams::default(), &cluster)
+                .await
+                .unwrap();
+            if *code == 200 {
+                let initialized =
+                    await_condition(clusters.clone(), "member", condition_is_true("Initialized"));
+                tokio::time::timeout(Duration::from_secs(10), initialized)
+                    .await
+                    .unwrap()
+                    .unwrap();
+            }
+            let answer = host
+                .request_text(hyper::Request::get(*path).body(Vec::new()).unwrap())
+                .await;
+            match answer {
+                Ok(text) => assert!(*code == 200 && text.contains(needle), "{scenario}: {text}"),
+                Err(kube::Error::Api(status)) => {
+                    assert_eq!(status.code, *code, "{scenario}: {status:?}");
+                    assert!(status.message.contains(needle), "{scenario}: {status:?}");
+                }
+                Err(other) => panic!("{scenario}: {other}"),
+            }
+        }
+        let empty = world("empty").await;
+        let host = client(&empty.sandbox.host_kubeconfig, "sandbox-host").await;
+        let answer = host
+            .request_text(
+                hyper::Request::get("/apis/cluster.kubesphere.io/v1alpha1/clusters")
+                    .body(Vec::new())
+                    .unwrap(),
+            )
+            .await;
+        assert!(
+            matches!(answer, Err(kube::Error::Api(s)) if s.code == 404),
+            "empty has no KubeSphere"
+        );
+    }
 }
 
 #[test]
