@@ -60,3 +60,13 @@ build_app() {
   log "building the app (tauri build ${bundle[*]})"
   (cd "$ROOT" && npm exec --prefix ui -- tauri build "${bundle[@]}" --ci) || die "tauri build failed"
 }
+
+# Everything a script that drives the real window needs: packages, tools, UI deps, the app.
+prepare_window_run() {
+  ensure_system_packages
+  ensure_toolchain
+  ensure_cargo_tool tauri-driver tauri-driver
+  ensure_npm_deps "$ROOT/ui"
+  ensure_npm_deps "$ROOT/tests/e2e"
+  build_app
+}
