@@ -4,6 +4,7 @@
 //! to a fixed point after every committed write, so clients see a settled cluster.
 
 use crate::clock::now_rfc3339;
+use crate::error::Reported;
 use crate::managed;
 use crate::registry::{ResourceId, ResourceType};
 use crate::store::Key;
@@ -449,7 +450,7 @@ impl World {
                 .as_array()
                 .cloned()
                 .unwrap_or_default();
-            let pulls: Vec<(String, String, Result<(), String>)> = {
+            let pulls: Vec<(String, String, Result<(), Reported>)> = {
                 let credentials = self.pull_credentials(&ns, &pod);
                 containers
                     .iter()
@@ -544,7 +545,7 @@ impl World {
     }
 
     /// The pull events kubelet records for one container image.
-    fn record_pull(&mut self, ns: &str, pod: &Value, image: &str, outcome: &Result<(), String>) {
+    fn record_pull(&mut self, ns: &str, pod: &Value, image: &str, outcome: &Result<(), Reported>) {
         if self.image_policy.is_none() {
             let message = format!("Container image \"{image}\" already present on machine");
             return self.record_event(ns, pod, "kubelet", NORMAL, "Pulled", &message);

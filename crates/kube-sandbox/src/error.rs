@@ -32,3 +32,21 @@ impl Error {
         }
     }
 }
+
+/// A failure of a simulated component (the agent, tower, a registry), carried as the text the
+/// real component prints for it: it ends up verbatim in agent logs, Events and conditions.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Reported(pub String);
+
+impl From<String> for Reported {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
+impl From<&str> for Reported {
+    fn from(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+}

@@ -3,6 +3,7 @@
 //! some only to the credentials of a `kubernetes.io/dockerconfigjson` imagePullSecret.
 //! Failure texts follow containerd 1.7 as kubelet reports them in `Failed` events.
 
+use crate::error::Reported;
 use base64::Engine;
 use serde_json::Value;
 
@@ -82,7 +83,7 @@ impl ImagePolicy {
         &self,
         image: &str,
         credentials: &[(String, String, String)],
-    ) -> Result<(), String> {
+    ) -> Result<(), Reported> {
         let registry = registry_of(image);
         let reference = qualified(image);
         let path = reference
@@ -100,7 +101,7 @@ impl ImagePolicy {
         match self.registries.iter().find(|(r, _)| r == registry) {
             None => {
                 let host = endpoint.split(':').next().unwrap_or(endpoint);
-                Err(format!("{unpack}: failed to do request: Head \"{manifest}\": dial tcp: lookup {host}: no such host"))
+                Err(Reported(format!("{unpack}: failed to do request: Head \"{manifest}\": dial tcp: lookup {host}: no such host")))
             }
             Some((_, RegistryAccess::Anonymous)) => Ok(()),
             Some((_, RegistryAccess::Basic { username, password })) => {
@@ -110,7 +111,7 @@ impl ImagePolicy {
                 if presented {
                     Ok(())
                 } else {
-                    Err(format!("{unpack}: unexpected status from HEAD request to {manifest}: 401 Unauthorized"))
+                    Err(Reported(format!("{unpack}: unexpected status from HEAD request to {manifest}: 401 Unauthorized")))
                 }
             }
         }
@@ -141,7 +142,8 @@ mod tests {
     fn public_images_are_unreachable_and_mirrors_answer() {
         let error = air_gapped()
             .pull("kubesphere/tower:v0.2.1", &[])
-            .unwrap_err();
+            .unwrap_err()
+            .0;
         assert!(
             error.starts_with(
                 "failed to pull and unpack image \"docker.io/kubesphere/tower:v0.2.1\""
@@ -164,6 +166,7 @@ mod tests {
         assert!(air_gapped()
             .pull(image, &[])
             .unwrap_err()
+            .0
             .ends_with("401 Unauthorized"));
         let b64 = base64::engine::general_purpose::STANDARD;
         let config = json!({"auths": {"auth-mirror.local:5000": {"auth": b64.encode("u:p")}}});

@@ -8,6 +8,7 @@
 use super::klog::{go_duration, line};
 use super::network::{self, DialError};
 use super::World;
+use crate::error::Reported;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -79,7 +80,7 @@ impl Log<'_> {
 
 /// One attempt: dial, present name and token, and hold the connection while it lives.
 /// Ok(()) when an established connection ended (the agent reconnects at once).
-async fn connect(world: &World, flags: &Flags) -> Result<(), String> {
+async fn connect(world: &World, flags: &Flags) -> Result<(), Reported> {
     let (host, port) = network::endpoint(&flags.server)?;
     let target = network::resolve(
         &world.host,
@@ -93,7 +94,7 @@ async fn connect(world: &World, flags: &Flags) -> Result<(), String> {
         Ok(address) => address,
         Err(DialError { message, after }) => {
             tokio::time::sleep(after).await;
-            return Err(message);
+            return Err(message.into());
         }
     };
     // The TCP handshake, then the hello and its answer: two round trips.
@@ -121,7 +122,7 @@ async fn connect(world: &World, flags: &Flags) -> Result<(), String> {
             Ok(())
         }
         "" => Err("websocket: close 1006 (abnormal closure): unexpected EOF".into()),
-        refused => Err(refused.to_string()),
+        refused => Err(refused.into()),
     }
 }
 

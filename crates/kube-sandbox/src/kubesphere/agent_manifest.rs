@@ -5,6 +5,7 @@
 //! ingress → "has no public address".
 
 use super::AddressSource;
+use crate::error::Reported;
 use crate::{Objects, ProxyReply};
 use base64::Engine;
 use serde_json::{json, Value};
@@ -22,7 +23,7 @@ fn parse_options(
     yaml: &str,
     section: Option<&str>,
     default_image: &str,
-) -> Result<Options, String> {
+) -> Result<Options, Reported> {
     let config: Value = serde_yaml::from_str(yaml).map_err(|e| e.to_string())?;
     let options = section.map_or(&config, |s| &config[s]);
     let field = |k: &str| {
@@ -43,7 +44,7 @@ fn parse_options(
 /// seed's 4.x extension), ConfigMap `kubesphere-config` (`kubesphere.yaml` → `multicluster`,
 /// the public 4.1 extension) or ClusterConfiguration `ks-installer` (3.x; the real chain goes
 /// through ks-installer and a ks-apiserver restart, collapsed here).
-fn read_options(objects: &Objects<'_>, source: AddressSource) -> Result<Options, String> {
+fn read_options(objects: &Objects<'_>, source: AddressSource) -> Result<Options, Reported> {
     match source {
         AddressSource::Secret => {
             let secret = objects
@@ -83,7 +84,7 @@ fn read_options(objects: &Objects<'_>, source: AddressSource) -> Result<Options,
 }
 
 /// The proxy address: the setting verbatim, else `http://<LB ingress>:<first port>`.
-fn proxy_address(objects: &Objects<'_>, options: &Options) -> Result<String, String> {
+fn proxy_address(objects: &Objects<'_>, options: &Options) -> Result<String, Reported> {
     if let Some(address) = &options.address {
         return Ok(address.clone());
     }
@@ -118,17 +119,17 @@ fn proxy_address(objects: &Objects<'_>, options: &Options) -> Result<String, Str
     }
     address.ok_or_else(|| {
         let s = &options.service;
-        format!("cannot generate agent deployment yaml for member cluster  because {s} service has no public address, please check {s} status, or set address  mannually in ClusterConfiguration")
+        Reported(format!("cannot generate agent deployment yaml for member cluster  because {s} service has no public address, please check {s} status, or set address  mannually in ClusterConfiguration"))
     })
 }
 
 /// Go's `url.Parse` refuses a scheme-less `host:port` ("first path segment … colon").
-fn check_address(address: &str) -> Result<(), String> {
+fn check_address(address: &str) -> Result<(), Reported> {
     let first_segment = address.split('/').next().unwrap_or_default();
     if !address.contains("://") && first_segment.contains(':') {
-        return Err(format!(
+        return Err(Reported(format!(
             "invalid proxy address {address}, should format like http[s]://1.2.3.4:123"
-        ));
+        )));
     }
     Ok(())
 }
@@ -185,14 +186,14 @@ pub fn generate(objects: &Objects<'_>, cluster: &str, source: AddressSource) -> 
     }
     let options = match read_options(objects, source) {
         Ok(options) => options,
-        Err(message) => return ProxyReply::text(500, message),
+        Err(message) => return ProxyReply::text(500, message.0),
     };
     let address = match proxy_address(objects, &options) {
         Ok(address) => address,
-        Err(message) => return ProxyReply::text(no_address, message),
+        Err(message) => return ProxyReply::text(no_address, message.0),
     };
     if let Err(message) = check_address(&address) {
-        return ProxyReply::text(500, message);
+        return ProxyReply::text(500, message.0);
     }
     let image = options.image;
     let token = found["spec"]["connection"]["token"]

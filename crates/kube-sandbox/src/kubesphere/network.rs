@@ -4,6 +4,7 @@
 //! the host's InternalIPs and any other address are unreachable, as across networks.
 
 use super::{HostSpec, FORWARDED_PORT, PUBLIC_IP};
+use crate::error::Reported;
 use crate::Cluster;
 use serde_json::Value;
 use std::net::{IpAddr, SocketAddr};
@@ -17,7 +18,7 @@ pub struct DialError {
 }
 
 /// host and port of an agent's `--proxy-server`, as its websocket dialer reads it.
-pub fn endpoint(server: &str) -> Result<(String, u16), String> {
+pub fn endpoint(server: &str) -> Result<(String, u16), Reported> {
     let (scheme, rest) = server
         .split_once("://")
         .ok_or_else(|| "malformed ws or wss URL".to_string())?;
@@ -31,7 +32,7 @@ pub fn endpoint(server: &str) -> Result<(String, u16), String> {
         Some((host, port)) => port
             .parse()
             .map(|p| (host.to_string(), p))
-            .map_err(|_| format!("invalid port \":{port}\" after host")),
+            .map_err(|_| Reported(format!("invalid port \":{port}\" after host"))),
         None => Ok((authority.to_string(), default_port)),
     }
 }
@@ -124,7 +125,7 @@ mod tests {
             ("tower.example.com".into(), 443)
         );
         assert_eq!(
-            endpoint("139.198.120.120:30000").unwrap_err(),
+            endpoint("139.198.120.120:30000").unwrap_err().0,
             "malformed ws or wss URL"
         );
     }
