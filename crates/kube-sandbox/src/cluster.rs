@@ -343,13 +343,7 @@ impl Cluster {
             .unwrap_or("default")
             .to_string();
         let mut world = self.shared.world();
-        let rt = world
-            .registry
-            .by_kind(&api_version, &kind)
-            .cloned()
-            .ok_or_else(|| {
-                Error::InvalidObject(format!("no resource serves {api_version} {kind}"))
-            })?;
+        let rt = world.registry.serving(&api_version, &kind)?;
         let options = WriteOptions {
             dry_run: false,
             manager: "kube-sandbox".into(),
@@ -407,16 +401,7 @@ impl Cluster {
         status: bool,
     ) -> Result<Value, Error> {
         let mut world = self.shared.world();
-        let rt = world
-            .registry
-            .by_kind(object.api_version, object.kind)
-            .cloned()
-            .ok_or_else(|| {
-                Error::InvalidObject(format!(
-                    "no resource serves {} {}",
-                    object.api_version, object.kind
-                ))
-            })?;
+        let rt = world.registry.serving(object.api_version, object.kind)?;
         let options = WriteOptions {
             dry_run: false,
             manager: "kube-sandbox".into(),
@@ -438,16 +423,7 @@ impl Cluster {
     /// Deletes an object as a background-propagating client would.
     pub fn delete(&self, object: ObjectRef<'_>) -> Result<Value, Error> {
         let mut world = self.shared.world();
-        let rt = world
-            .registry
-            .by_kind(object.api_version, object.kind)
-            .cloned()
-            .ok_or_else(|| {
-                Error::InvalidObject(format!(
-                    "no resource serves {} {}",
-                    object.api_version, object.kind
-                ))
-            })?;
+        let rt = world.registry.serving(object.api_version, object.kind)?;
         world
             .delete(
                 &rt,

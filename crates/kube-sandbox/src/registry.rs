@@ -305,6 +305,13 @@ impl Registry {
             .find(|r| r.api_version() == api_version && r.kind == kind)
     }
 
+    /// [`Self::by_kind`] for the sandbox's own API: a kind nothing serves is an error.
+    pub fn serving(&self, api_version: &str, kind: &str) -> Result<ResourceType, crate::Error> {
+        self.by_kind(api_version, kind).cloned().ok_or_else(|| {
+            crate::Error::InvalidObject(format!("no resource serves {api_version} {kind}"))
+        })
+    }
+
     /// Group versions in discovery order: the legacy core group is served under `/api`.
     pub fn group_versions(&self) -> Vec<(String, String)> {
         let mut seen: Vec<(String, String)> = Vec::new();
