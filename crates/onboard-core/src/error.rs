@@ -22,6 +22,9 @@ pub enum ErrorKind {
     NotFound,
     /// A local file or directory could not be read or written.
     Io,
+    /// A cluster could not be reached, or refused us (DNS, TLS, credentials, exec plugin):
+    /// the front ends offer "Test connection" for the details.
+    Connection,
     /// A bug: something we did not expect. The message says where.
     Internal,
 }
