@@ -107,6 +107,17 @@ pub enum KubeconfigCommand {
     GetContexts,
     /// The current context, as `kubectl config current-context`.
     CurrentContext,
+    /// Connect to a context's cluster: server version, who you are, latency, TLS; on
+    /// failure the cause and what to do (exit 1).
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The context to test; default --context, then current-context (like kubectl).
+    // Not called `context`: clap would take it for the global `--context` (same id).
+    #[arg(value_name = "CONTEXT")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -43,7 +43,7 @@ fn resolve_sources(global: &GlobalArgs) -> onboard_core::Result<Vec<Source>> {
     )
 }
 
-fn load_merged(global: &GlobalArgs) -> onboard_core::Result<Merged> {
+pub(super) fn load_merged(global: &GlobalArgs) -> onboard_core::Result<Merged> {
     load::load(&resolve_sources(global)?)
 }
 

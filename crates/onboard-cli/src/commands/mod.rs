@@ -1,5 +1,6 @@
 //! One module per subcommand group; each turns arguments into core calls and prints.
 
+mod connection;
 mod kubeconfig;
 mod sandbox;
 mod stages;
@@ -14,6 +15,7 @@ pub fn run(cli: &Cli) -> onboard_core::Result<()> {
             KubeconfigCommand::View(args) => kubeconfig::view(&cli.global, args),
             KubeconfigCommand::GetContexts => kubeconfig::get_contexts(&cli.global),
             KubeconfigCommand::CurrentContext => kubeconfig::current_context(&cli.global),
+            KubeconfigCommand::Test(args) => connection::test(&cli.global, args),
         },
         Command::Sandbox(SandboxCommand::Up(args)) => sandbox::up(args),
         Command::Sandbox(SandboxCommand::Scenarios) => sandbox::scenarios(&cli.global),

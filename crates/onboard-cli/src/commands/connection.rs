@@ -1,0 +1,92 @@
+//! `kubeconfig test [CONTEXT]`: the desktop app's "Test connection" in a terminal.
+
+use super::kubeconfig::load_merged;
+use crate::cli::{GlobalArgs, TestArgs};
+use crate::output::{self, Printable};
+use onboard_core::kubeconfig::client::ClientSettings;
+use onboard_core::kubeconfig::connection::{
+    test_connection, ConnectionReport, TestOptions, TlsVerification,
+};
+use onboard_core::kubeconfig::shell_path::SearchPath;
+use onboard_core::{Error, ErrorKind};
+use serde::Serialize;
+
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Report(ConnectionReport);
+
+impl Printable for Report {
+    fn headers() -> &'static [&'static str] {
+        &["CONTEXT", "SERVER", "VERSION", "USER", "LATENCY", "TLS"]
+    }
+
+    fn rows(&self) -> Vec<Vec<String>> {
+        let report = &self.0;
+        let dash = || "-".to_string();
+        vec![vec![
+            report.context.clone(),
+            report
+                .target
+                .as_ref()
+                .map_or_else(dash, |t| t.server.clone()),
+            report
+                .version
+                .as_ref()
+                .map_or_else(dash, |v| v.git_version.clone()),
+            report
+                .identity
+                .as_ref()
+                .map_or_else(dash, |i| i.username.clone()),
+            report
+                .latency
+                .as_ref()
+                .map_or_else(dash, |l| format!("{:.1}ms", l.round_trip_ms)),
+            match report.tls {
+                TlsVerification::Verified => "verified",
+                TlsVerification::SkippedInsecure => "not verified (insecure)",
+                TlsVerification::PlainHttp => "none (http)",
+                TlsVerification::Failed => "failed",
+                TlsVerification::NotReached => "-",
+            }
+            .to_string(),
+        ]]
+    }
+}
+
+pub fn test(global: &GlobalArgs, args: &TestArgs) -> onboard_core::Result<()> {
+    let merged = load_merged(global)?;
+    let context = args
+        .name
+        .clone()
+        .or_else(|| global.context.clone())
+        .unwrap_or_else(|| merged.config.current_context.clone());
+    if context.is_empty() {
+        return Err(
+            Error::not_found("no context given and current-context is not set")
+                .with_hint("name one: `ks-onboard-cli kubeconfig test CONTEXT`"),
+        );
+    }
+    // A terminal already has the user's PATH, unlike a GUI started from a launcher.
+    let options = TestOptions::new(ClientSettings::new(SearchPath::process()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("could not start the async runtime: {}", e.kind()),
+            )
+        })?;
+    let report = runtime.block_on(test_connection(&merged, &context, &options));
+    let failure = report.failure.clone();
+    let warnings: Vec<String> = report.warnings.iter().map(|w| w.message.clone()).collect();
+    output::print(&Report(report), global.output)?;
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    match failure {
+        Some(failure) => Err(failure.into()),
+        None => Ok(()),
+    }
+}
