@@ -9,6 +9,7 @@ fn main() {
         "kubeconfig_summary",
         "assign_role",
         "use_own_kubeconfigs",
+        "test_connection",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -21,6 +21,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::kubeconfig::kubeconfig_summary,
             commands::kubeconfig::assign_role,
             commands::kubeconfig::use_own_kubeconfigs,
+            commands::kubeconfig::test_connection,
         ])
         .typ::<onboard_core::Error>()
         .typ::<onboard_core::flow::Stage>()

@@ -161,6 +161,7 @@ fn a_window_without_the_capability_is_refused() {
         "kubeconfig_summary",
         "assign_role",
         "use_own_kubeconfigs",
+        "test_connection",
     ] {
         let denied = invoke(&elsewhere, cmd, json!({})).expect_err("refused");
         assert!(
@@ -230,4 +231,47 @@ fn an_unknown_sandbox_scenario_is_refused_with_a_hint() {
     };
     assert!(error.message.contains("no-such-world"), "{}", error.message);
     assert!(error.hint.unwrap().contains("sandbox scenarios"));
+}
+
+#[test]
+fn test_connection_reaches_the_sandbox_and_reports_failures_as_data_without_secrets() {
+    let (running, target) = ks_onboard_app::start_sandbox("empty").expect("sandbox starts");
+    let Target::Sandbox { ref paths, .. } = target else {
+        panic!("not a sandbox target: {target:?}");
+    };
+    let host = std::fs::read_to_string(&paths[0]).unwrap();
+    let token = host
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("token: "))
+        .expect("the viewer signs in with a token")
+        .to_owned();
+    let app = configure(mock_builder(), AppState::new(target, Some(running)))
+        .build(tauri::generate_context!())
+        .unwrap();
+    let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+
+    let report = invoke(
+        &main,
+        "test_connection",
+        json!({"context": "sandbox-host-viewer"}),
+    )
+    .expect("a report");
+    assert_eq!(report["connected"], true, "{report}");
+    assert_eq!(report["identity"]["username"], "sandbox-viewer");
+    assert_eq!(report["tls"], "verified");
+    assert!(report["version"]["gitVersion"]
+        .as_str()
+        .unwrap()
+        .starts_with("v1."));
+    assert!(report["latency"]["roundTripMs"].as_f64().unwrap() > 0.0);
+
+    let missing = invoke(&main, "test_connection", json!({"context": "nope"}))
+        .expect("a failed test is still a report");
+    assert_eq!(missing["connected"], false);
+    assert_eq!(missing["failure"]["cause"], "missingContext");
+    for text in [report.to_string(), missing.to_string()] {
+        assert!(!text.contains(&token), "{text}");
+    }
 }

@@ -113,7 +113,7 @@ async fn a_named_context_prints_json_and_yaml_and_the_argument_beats_the_flag() 
     assert_eq!(json["identity"]["username"], VIEWER);
     assert_eq!(json["tls"], "verified");
     assert!(json["latency"]["roundTripMs"].as_f64().unwrap() > 0.0);
-    assert_eq!(json["target"]["tls"]["ca"]["kind"], "embedded");
+    assert_eq!(json["endpoint"]["tls"]["ca"]["kind"], "embedded");
 
     let out = cli(args(
         &sandbox.host_kubeconfig,

@@ -140,7 +140,7 @@ async fn certificate_and_token_users_connect_with_version_identity_latency_and_v
     let latency = admin.latency.as_ref().unwrap();
     assert!(latency.round_trip_ms > 0.0 && latency.first_request_ms > 0.0);
     assert_eq!(admin.tls, TlsVerification::Verified);
-    let target = admin.target.as_ref().unwrap();
+    let target = admin.endpoint.as_ref().unwrap();
     assert_eq!(target.tls.ca, CaSource::Embedded);
     assert_eq!(target.server, f.cluster.url());
     assert!(admin.warnings.is_empty(), "{:?}", admin.warnings);
@@ -417,7 +417,7 @@ async fn exec_plugins_v1_and_v1beta1_found_through_the_login_path_sign_in() {
         let report = test_connection(&merged, "plugin", &options(login_path.clone())).await;
         assert!(report.connected, "{api}: {report:#?}");
         assert_eq!(report.identity.as_ref().unwrap().username, DEV, "{api}");
-        let plugin = report.target.as_ref().unwrap().exec.as_ref().unwrap();
+        let plugin = report.endpoint.as_ref().unwrap().exec.as_ref().unwrap();
         assert_eq!(plugin.path, bin.path().join("ks-test-credential"));
         assert_no_secret(&report, &token_of(&merged, "conn-dev"));
     }
@@ -527,7 +527,7 @@ async fn relative_ca_key_certificate_and_token_file_resolve_against_their_own_fi
     assert!(report.connected, "{report:#?}");
     assert_eq!(report.identity.unwrap().username, ADMIN);
     assert_eq!(
-        report.target.unwrap().tls.ca,
+        report.endpoint.unwrap().tls.ca,
         CaSource::File {
             path: nested.join("ca.crt")
         }

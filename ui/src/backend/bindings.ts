@@ -15,6 +15,12 @@ export const commands = {
 	 *  (KUBECONFIG or ~/.kube/config, like kubectl); roles must be chosen again.
 	 */
 	useOwnKubeconfigs: () => __TAURI_INVOKE<AppStatus_Serialize>("use_own_kubeconfigs"),
+	/**
+	 *  Tests the connection to `context` of the target's kubeconfigs, only when the user asks.
+	 *  Exec plugins are found through the login shell's PATH (resolved once per process, off
+	 *  the async workers): a window started from a launcher lacks the shell's PATH.
+	 */
+	testConnection: (context: string) => __TAURI_INVOKE<ConnectionReport_Serialize>("test_connection", { context }),
 };
 
 /* Constants */
@@ -53,6 +59,87 @@ export type AuthKind = { kind: "clientCertificate" } | { kind: "token" } | { kin
 /**  The context names a user that is in no kubeconfig file. */
 { kind: "missingUser" } | { kind: "none" };
 
+/**  Where the CA that verifies the server comes from. */
+export type CaSource = 
+/**  `certificate-authority`, made absolute. */
+{ kind: "file"; path: string } | 
+/**  `certificate-authority-data`. */
+{ kind: "embedded" } | 
+/**  Neither: the system's trusted roots. */
+{ kind: "system" };
+
+export type Cause = 
+/**  No context of that name in the kubeconfig files. */
+"missingContext" | 
+/**  The context names a cluster that is in no file. */
+"missingCluster" | 
+/**  The context names a user that is in no file. */
+"missingUser" | 
+/**  A field cannot be used: no server URL, a file that cannot be read, bad PEM. */
+"invalidConfig" | 
+/**  The exec plugin's command is not on the search path. */
+"execPluginMissing" | 
+/**  The exec plugin ran and failed, or printed no usable credential. */
+"execPluginFailed" | 
+/**  An `auth-provider` kube cannot use (azure, or oidc without an id-token). */
+"authProviderUnsupported" | 
+/**  The server's host name does not resolve. */
+"dns" | 
+/**  Nothing answers at the address: connection refused, no route. */
+"unreachable" | 
+/**  No answer in time (connect, TLS handshake or response). */
+"timeout" | 
+/**  The server's certificate is not signed by the CA the kubeconfig trusts. */
+"tlsUnknownCa" | 
+/**  The server's certificate is not valid for the name we connected to. */
+"tlsNameMismatch" | 
+/**  The server's certificate has expired or is not valid yet. */
+"tlsCertificateExpired" | 
+/**  The server refused our client certificate during the handshake. */
+"tlsClientCertificateRejected" | 
+/**  Another TLS failure. */
+"tls" | 
+/**  The address answers, but not with TLS (a plain HTTP port, another service). */
+"notTls" | 
+/**  401: the credentials are expired, revoked or wrong. */
+"unauthorized" | 
+/**  The server answered with an error we did not expect (5xx, …). */
+"serverError";
+
+export type ConnectionReport = ConnectionReport_Serialize | ConnectionReport_Deserialize;
+
+export type ConnectionReport_Deserialize = {
+	context: string,
+	/**  What the context points at; absent when the context cannot be resolved. */
+	endpoint?: Endpoint_Deserialize | null,
+	/**  The server answered and accepted the credentials (possibly refusing an action: 403). */
+	connected: boolean,
+	version?: ServerVersion_Deserialize | null,
+	/**  Who the server says we are; absent with a warning when it would not tell. */
+	identity?: UserIdentity_Deserialize | null,
+	latency?: Latency | null,
+	tls: TlsVerification,
+	warnings: Warning[],
+	/**  Why the connection failed; absent when `connected`. */
+	failure?: Failure | null,
+};
+
+export type ConnectionReport_Serialize = {
+	context: string,
+	/**  What the context points at; absent when the context cannot be resolved. */
+	endpoint: Endpoint_Serialize | null,
+	/**  The server answered and accepted the credentials (possibly refusing an action: 403). */
+	connected: boolean,
+	version: ServerVersion_Serialize | null,
+	/**  Who the server says we are; absent with a warning when it would not tell. */
+	identity: UserIdentity_Serialize | null,
+	latency: Latency | null,
+	tls: TlsVerification,
+	warnings: Warning[],
+	/**  Why the connection failed; absent when `connected`. */
+	failure: Failure | null,
+};
+
 export type ContextSummary = ContextSummary_Serialize | ContextSummary_Deserialize;
 
 export type ContextSummary_Deserialize = {
@@ -83,6 +170,31 @@ export type ContextSummary_Serialize = {
 	file: string | null,
 };
 
+/**  What a context points at, for reports; no credential in it. */
+export type Endpoint = Endpoint_Serialize | Endpoint_Deserialize;
+
+/**  What a context points at, for reports; no credential in it. */
+export type Endpoint_Deserialize = {
+	context: string,
+	cluster: string,
+	user: string,
+	/**  The server URL without any user:password part. */
+	server: string,
+	tls: TlsSetup_Deserialize,
+	exec?: ExecPlugin | null,
+};
+
+/**  What a context points at, for reports; no credential in it. */
+export type Endpoint_Serialize = {
+	context: string,
+	cluster: string,
+	user: string,
+	/**  The server URL without any user:password part. */
+	server: string,
+	tls: TlsSetup_Serialize,
+	exec: ExecPlugin | null,
+};
+
 /**  A failure with what is wrong and what to do about it. */
 export type Error = Error_Serialize | Error_Deserialize;
 
@@ -97,6 +209,11 @@ export type ErrorKind =
 "notFound" | 
 /**  A local file or directory could not be read or written. */
 "io" | 
+/**
+ *  A cluster could not be reached, or refused us (DNS, TLS, credentials, exec plugin):
+ *  the front ends offer "Test connection" for the details.
+ */
+"connection" | 
 /**  A bug: something we did not expect. The message says where. */
 "internal";
 
@@ -118,6 +235,27 @@ export type Error_Serialize = {
 	hint: string | null,
 };
 
+/**  The exec plugin a context uses, as resolved. */
+export type ExecPlugin = {
+	/**  As written in the kubeconfig. */
+	command: string,
+	/**  The file that runs. */
+	path: string,
+	apiVersion: string,
+	/**  Which `PATH` it was found in. */
+	foundIn: PathSource,
+};
+
+/**
+ *  A cause with what happened and what to do. Never holds a credential or plugin output
+ *  that could contain one.
+ */
+export type Failure = {
+	cause: Cause,
+	message: string,
+	hint: string,
+};
+
 export type KubeconfigSummary = KubeconfigSummary_Serialize | KubeconfigSummary_Deserialize;
 
 export type KubeconfigSummary_Deserialize = {
@@ -130,12 +268,41 @@ export type KubeconfigSummary_Serialize = {
 	contexts: ContextSummary_Serialize[],
 };
 
+/**  Milliseconds, to a hundredth. */
+export type Latency = {
+	/**  The first `GET /version`: DNS, TCP, TLS handshake and the round trip. */
+	firstRequestMs: number | null,
+	/**  A second `GET /version` on the open connection: the round trip alone. */
+	roundTripMs: number | null,
+};
+
+/**  Where a search path came from, for messages ("searched the login shell's PATH: …"). */
+export type PathSource = 
+/**  The login shell printed it. */
+"loginShell" | 
+/**  The login shell failed or was too slow: this process's own `PATH`. */
+"process" | 
+/**  Given explicitly (tests, or a front end that knows better). */
+"explicit";
+
 /**  The part a context plays in the flow. */
 export type Role = 
 /**  The KubeSphere host cluster, where the Cluster object is created. */
 "host" | 
 /**  The cluster that joins the host. */
 "member";
+
+export type ServerVersion = ServerVersion_Serialize | ServerVersion_Deserialize;
+
+export type ServerVersion_Deserialize = {
+	gitVersion: string,
+	platform?: string,
+};
+
+export type ServerVersion_Serialize = {
+	gitVersion: string,
+	platform: string,
+};
 
 export type Stage = "kubeconfigs" | "host" | "proxy-address" | "add-cluster" | "join" | "clusters";
 
@@ -151,4 +318,72 @@ export type Target =
  *  the whole flow with no cluster; `paths` are the kubeconfigs it wrote.
  */
 { type: "sandbox"; scenario: string; paths: string[] };
+
+/**  The TLS settings of a context, known before connecting. */
+export type TlsSetup = TlsSetup_Serialize | TlsSetup_Deserialize;
+
+/**  The TLS settings of a context, known before connecting. */
+export type TlsSetup_Deserialize = {
+	/**  The server URL is `https://`. */
+	https: boolean,
+	/**  `insecure-skip-tls-verify: true`: the server's certificate is not checked. */
+	insecureSkipVerify: boolean,
+	ca: CaSource,
+	/**  `tls-server-name`, the name the certificate must be valid for instead of the URL's host. */
+	serverName?: string | null,
+};
+
+/**  The TLS settings of a context, known before connecting. */
+export type TlsSetup_Serialize = {
+	/**  The server URL is `https://`. */
+	https: boolean,
+	/**  `insecure-skip-tls-verify: true`: the server's certificate is not checked. */
+	insecureSkipVerify: boolean,
+	ca: CaSource,
+	/**  `tls-server-name`, the name the certificate must be valid for instead of the URL's host. */
+	serverName: string | null,
+};
+
+export type TlsVerification = 
+/**  The server's certificate was checked against the CA and the name, and passed. */
+"verified" | 
+/**  `insecure-skip-tls-verify`: anyone on the path could pose as the server. */
+"skippedInsecure" | 
+/**  `http://`: nothing is encrypted. */
+"plainHttp" | 
+/**  The handshake failed; `failure` says why. */
+"failed" | 
+/**  We did not get that far (a missing plugin, DNS, a refused connection). */
+"notReached";
+
+export type UserIdentity = UserIdentity_Serialize | UserIdentity_Deserialize;
+
+export type UserIdentity_Deserialize = {
+	username: string,
+	uid?: string | null,
+	groups: string[],
+	/**  The SelfSubjectReview version that answered. */
+	apiVersion: string,
+};
+
+export type UserIdentity_Serialize = {
+	username: string,
+	uid: string | null,
+	groups: string[],
+	/**  The SelfSubjectReview version that answered. */
+	apiVersion: string,
+};
+
+export type Warning = {
+	code: WarningCode,
+	message: string,
+};
+
+export type WarningCode = "insecureSkipTlsVerify" | "plainHttp" | 
+/**  403 on `/version`: credentials accepted, version hidden. */
+"versionForbidden" | 
+/**  403 on SelfSubjectReview: credentials accepted, identity hidden. */
+"identityForbidden" | 
+/**  The server serves no SelfSubjectReview (Kubernetes before 1.27 without the beta). */
+"identityNotServed";
 

@@ -26,7 +26,7 @@ impl Printable for Report {
         vec![vec![
             report.context.clone(),
             report
-                .target
+                .endpoint
                 .as_ref()
                 .map_or_else(dash, |t| t.server.clone()),
             report

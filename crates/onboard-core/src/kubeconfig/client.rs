@@ -113,7 +113,7 @@ pub struct ExecPlugin {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
-pub struct Target {
+pub struct Endpoint {
     pub context: String,
     pub cluster: String,
     pub user: String,
@@ -127,7 +127,7 @@ pub struct Target {
 /// what it points at.
 pub struct Prepared {
     pub config: kube::Config,
-    pub target: Target,
+    pub target: Endpoint,
     /// Values a failing exec plugin's stderr might echo (its args and env values).
     exec_secrets: Vec<String>,
 }
@@ -213,7 +213,7 @@ pub async fn client_for(
     merged: &Merged,
     context: &str,
     settings: &ClientSettings,
-) -> Result<(kube::Client, Target), Failure> {
+) -> Result<(kube::Client, Endpoint), Failure> {
     let prepared = prepare(merged, context, settings).await?;
     let target = prepared.target.clone();
     Ok((prepared.connect(settings).await?, target))
@@ -224,7 +224,7 @@ fn single_context(
     merged: &Merged,
     name: &str,
     search_path: &SearchPath,
-) -> Result<(Config, Target), Failure> {
+) -> Result<(Config, Endpoint), Failure> {
     let config = &merged.config;
     let context = find(&config.contexts, name).ok_or_else(|| {
         Failure::new(
@@ -310,7 +310,7 @@ fn single_context(
         )?),
         None => None,
     };
-    let target = Target {
+    let target = Endpoint {
         context: name.to_string(),
         cluster: context.cluster.clone(),
         user: context.auth_info.clone(),
@@ -536,7 +536,7 @@ fn to_kube(config: &Config) -> Result<kube::config::Kubeconfig, Failure> {
         })
 }
 
-fn kubeconfig_failure(error: &kube::config::KubeconfigError, target: &Target) -> Failure {
+fn kubeconfig_failure(error: &kube::config::KubeconfigError, target: &Endpoint) -> Failure {
     use kube::config::KubeconfigError as E;
     match error {
         E::ParseClusterUrl(_) => Failure::new(
@@ -591,7 +591,7 @@ fn exec_secrets(merged: &Merged, context: &str) -> Vec<String> {
 }
 
 /// Why building the client failed (kube runs the exec plugin and reads key files here).
-fn build_failure(error: &kube::Error, target: &Target, secrets: &[String]) -> Failure {
+fn build_failure(error: &kube::Error, target: &Endpoint, secrets: &[String]) -> Failure {
     if let kube::Error::Auth(auth) = error {
         if let Some(failure) = exec_failure(auth, target, secrets) {
             return failure;
@@ -610,7 +610,7 @@ fn build_failure(error: &kube::Error, target: &Target, secrets: &[String]) -> Fa
 /// Exec plugin failures, from building a client or from a later refresh.
 pub(super) fn exec_failure(
     error: &kube::client::AuthError,
-    target: &Target,
+    target: &Endpoint,
     secrets: &[String],
 ) -> Option<Failure> {
     use kube::client::AuthError as E;

@@ -14,7 +14,7 @@
 //! knows who we are) and only refuses an action; what the user may do is the business of the
 //! role checks, not of the connection. 401 is a failure: the credentials are not accepted.
 
-use super::client::{self, ClientSettings, Target};
+use super::client::{self, ClientSettings, Endpoint};
 use super::failure::{Cause, Failure};
 use super::load::Merged;
 use serde::{Deserialize, Serialize};
@@ -43,7 +43,7 @@ impl TestOptions {
 pub struct ConnectionReport {
     pub context: String,
     /// What the context points at; absent when the context cannot be resolved.
-    pub target: Option<Target>,
+    pub endpoint: Option<Endpoint>,
     /// The server answered and accepted the credentials (possibly refusing an action: 403).
     pub connected: bool,
     pub version: Option<ServerVersion>,
@@ -133,7 +133,7 @@ pub async fn test_connection(
 ) -> ConnectionReport {
     let mut report = ConnectionReport {
         context: context.to_string(),
-        target: None,
+        endpoint: None,
         connected: false,
         version: None,
         identity: None,
@@ -151,7 +151,7 @@ pub async fn test_connection(
     };
     let target = prepared.target.clone();
     let secrets = prepared.exec_secrets().to_vec();
-    report.target = Some(target.clone());
+    report.endpoint = Some(target.clone());
     if target.tls.insecure_skip_verify {
         report.warnings.push(Warning {
             code: WarningCode::InsecureSkipTlsVerify,
@@ -234,7 +234,7 @@ enum Answer<T> {
 
 struct Probe<'a> {
     client: &'a kube::Client,
-    target: &'a Target,
+    target: &'a Endpoint,
     secrets: &'a [String],
 }
 
@@ -426,7 +426,7 @@ fn causes<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 's
 }
 
 /// A failure below HTTP: exec refresh, DNS, TCP, TLS, timeouts.
-fn transport_failure(error: &kube::Error, target: &Target, secrets: &[String]) -> Failure {
+fn transport_failure(error: &kube::Error, target: &Endpoint, secrets: &[String]) -> Failure {
     let host = host_of(&target.server);
     for cause in causes(error) {
         if let Some(auth) = cause.downcast_ref::<kube::client::AuthError>() {
@@ -486,7 +486,7 @@ fn transport_failure(error: &kube::Error, target: &Target, secrets: &[String]) -
     )
 }
 
-fn tls_failure(error: &rustls::Error, target: &Target, host: &str) -> Failure {
+fn tls_failure(error: &rustls::Error, target: &Endpoint, host: &str) -> Failure {
     use rustls::{AlertDescription as A, CertificateError as C, Error as E};
     let ca = match &target.tls.ca {
         client::CaSource::File { path } => format!("the CA in {}", path.display()),
