@@ -2,7 +2,7 @@
 // and every failure comes out as a BackendError with the Rust error's kind, message and hint.
 import { commands, type ErrorKind, type Role } from "./bindings";
 
-export type { AppStatus, AuthKind, ContextSummary, ErrorKind, KubeconfigSummary, Role, Stage, Target } from "./bindings";
+export type { AppStatus, AuthKind, ConnectionReport, ContextSummary, ErrorKind, KubeconfigSummary, Role, Stage, Target } from "./bindings";
 export { STAGES } from "./bindings";
 
 export class BackendError extends Error {
@@ -17,7 +17,7 @@ export class BackendError extends Error {
   }
 }
 
-const KNOWN_KINDS: readonly string[] = ["invalidInput", "notFound", "io", "internal"] satisfies ErrorKind[];
+const KNOWN_KINDS: readonly string[] = ["invalidInput", "notFound", "io", "internal", "connection"] satisfies ErrorKind[];
 
 /** Accepts whatever a rejected invoke gives and keeps only the `{ kind, message, hint }` shape;
  * a kind this UI does not know yet (a newer backend) becomes "unknown" instead of crashing. */
@@ -44,4 +44,6 @@ export const backend = {
   kubeconfigSummary: () => call(commands.kubeconfigSummary),
   assignRole: (role: Role, context: string) => call(() => commands.assignRole(role, context)),
   useOwnKubeconfigs: () => call(commands.useOwnKubeconfigs),
+  /** Contacts the context's cluster: only when the user asks. A failed connection is a report, not an error. */
+  testConnection: (context: string) => call(() => commands.testConnection(context)),
 };

@@ -11,6 +11,7 @@ import {
   type Role,
 } from "../backend";
 import ErrorNotice from "../components/ErrorNotice";
+import { ConnectionTests } from "./ConnectionTest";
 
 /** Rows drawn at once; typing in the search narrows the list (a virtualised list comes later). */
 const MAX_ROWS = 200;
@@ -94,6 +95,7 @@ export default function KubeconfigsPage({
         </table>
       </div>
       {matches.length > MAX_ROWS && <p className="muted">{t("kubeconfigs.narrow", { max: MAX_ROWS })}</p>}
+      <ConnectionTests status={status} />
     </section>
   );
 }
