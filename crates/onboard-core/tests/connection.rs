@@ -6,7 +6,7 @@ use base64::Engine;
 use kube_sandbox::{
     Cluster, ClusterBuilder, ObjectRef, Sandbox, SandboxConfig, UserSpec, ADMIN, VIEWER,
 };
-use onboard_core::kubeconfig::client::{CaSource, ClientSettings};
+use onboard_core::kubeconfig::client::{self, CaSource, ClientSettings};
 use onboard_core::kubeconfig::connection::{
     test_connection, ConnectionReport, TestOptions, TlsVerification, WarningCode,
 };
@@ -144,6 +144,17 @@ async fn certificate_and_token_users_connect_with_version_identity_latency_and_v
     assert_eq!(target.tls.ca, CaSource::Embedded);
     assert_eq!(target.server, f.cluster.url());
     assert!(admin.warnings.is_empty(), "{:?}", admin.warnings);
+
+    // The builder the rest of the app uses gives a working client on its own.
+    let (client, endpoint) =
+        client::client_for(&merged, "dev", &options(SearchPath::explicit("")).client)
+            .await
+            .unwrap();
+    assert_eq!(endpoint.user, "conn-dev");
+    assert_eq!(
+        client.apiserver_version().await.unwrap().git_version,
+        version.git_version
+    );
 
     let dev = test(&merged, "dev").await;
     assert!(dev.connected, "{dev:#?}");

@@ -254,7 +254,9 @@ fn single_context(
     }
     let cluster_file = merged.cluster_files.get(&context.cluster);
     cluster.certificate_authority = absolute(cluster_file, &cluster.certificate_authority);
-    // client-go accepts a context without a user (anonymous); a named user must exist.
+    // A context without a user is anonymous. A named user that is in no file is reported:
+    // kubectl 1.32 would prompt for a user name and password instead, and kube would go
+    // anonymous, both of which hide the mistake.
     let mut user = if context.auth_info.is_empty() {
         AuthInfo::default()
     } else {
