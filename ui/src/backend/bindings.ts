@@ -97,6 +97,8 @@ export type ErrorKind =
 "notFound" | 
 /**  A local file or directory could not be read or written. */
 "io" | 
+/**  A service we depend on is not there, such as the OS keyring. */
+"unavailable" | 
 /**  A bug: something we did not expect. The message says where. */
 "internal";
 

@@ -3,6 +3,7 @@
 
 use super::load::Merged;
 use super::model::AuthInfo;
+use super::secrets;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -29,9 +30,14 @@ pub enum AuthKind {
 }
 
 impl AuthKind {
-    fn of(user: Option<&AuthInfo>) -> Self {
+    /// The kind of `user`'s credentials; those the app keeps in the vault count as present.
+    pub(crate) fn of(user: Option<&AuthInfo>) -> Self {
         let Some(user) = user else {
             return AuthKind::MissingUser;
+        };
+        let in_vault = secrets::references(user);
+        let has = |field: &str, value: &str| {
+            !value.is_empty() || in_vault.iter().any(|(stored, _)| stored == field)
         };
         if let Some(exec) = &user.exec {
             AuthKind::Exec {
@@ -43,7 +49,7 @@ impl AuthKind {
             }
         } else if !user.client_certificate.is_empty() || !user.client_certificate_data.is_empty() {
             AuthKind::ClientCertificate
-        } else if !user.token.is_empty() {
+        } else if has("token", &user.token) {
             AuthKind::Token
         } else if !user.token_file.is_empty() {
             AuthKind::TokenFile
