@@ -1,6 +1,7 @@
 //! Kubeconfig handling, kubectl-compatible: which files ([`sources`]), their format
 //! ([`model`]), loading and merging ([`load`]), what a context is ([`summary`]) and `kubectl config view` ([`view`]).
 
+pub mod details;
 pub mod import;
 pub mod load;
 pub mod model;
@@ -9,4 +10,5 @@ pub mod sources;
 pub mod store;
 pub mod summary;
 pub mod view;
+pub mod workspace;
 pub mod yaml11;

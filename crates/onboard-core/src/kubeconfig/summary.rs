@@ -90,6 +90,8 @@ pub struct ContextSummary {
     pub insecure: bool,
     /// The file the context's cluster came from.
     pub file: Option<PathBuf>,
+    /// Imported into the app's store; set by the workspace, which knows where the store is.
+    pub imported: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -120,6 +122,7 @@ pub fn summarize(merged: &Merged) -> KubeconfigSummary {
                 namespace: context.namespace.clone(),
                 insecure: found.is_some_and(|c| c.value.insecure_skip_tls_verify),
                 file: merged.cluster_files.get(&context.cluster).cloned(),
+                imported: false,
             }
         })
         .collect();
