@@ -148,9 +148,25 @@ fn imported_contexts_are_listed_with_their_auth_and_the_store_holds_no_secret() 
             ("member", "https://10.2.0.1:6443", "clientCertificate", true)
         ]
     );
-    let store = std::fs::read_to_string(env.store()).unwrap();
-    for secret in SECRETS {
-        assert!(!store.contains(secret), "{store}");
+    // Every file the app wrote (store, backup, anything else) is free of secrets.
+    env.ok(&["kubeconfig", "use-role", "host", "host"]);
+    let written: Vec<_> = std::fs::read_dir(env.path("data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(
+        written.iter().any(|p| p.ends_with("kubeconfig.yaml.bak")),
+        "{written:?}"
+    );
+    for file in &written {
+        let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
+        for secret in SECRETS {
+            assert!(
+                !text.contains(secret),
+                "{} holds a secret:\n{text}",
+                file.display()
+            );
+        }
     }
     let names = env.ok(&["kubeconfig", "list", "-o", "name"]);
     assert_eq!(names, "host\nmember\n");
