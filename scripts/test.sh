@@ -23,10 +23,13 @@ step "UI unit tests (vitest)" npm --prefix ui test --silent
 step "cargo deny (licences, bans, sources; advisories need the internet)" \
   cargo deny --log-level error check licenses bans sources
 step "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
-step "Rust tests (nextest)" cargo nextest run --workspace --locked --no-fail-fast
+# Inside a private D-Bus session with gnome-keyring: the vault's tests use the real keyring.
+step "Rust tests (nextest, real OS keyring)" \
+  scripts/lib/keyring-session.sh cargo nextest run --workspace --locked --no-fail-fast
 step "installers (.deb, .rpm)" build_app deb,rpm
 step "installer size budget" scripts/check-bundle-size.sh
 step "end-to-end, real window (xvfb + tauri-driver)" \
-  timeout 600 xvfb-run -a --server-args="-screen 0 1280x860x24" npm --prefix tests/e2e test
+  timeout 600 scripts/lib/keyring-session.sh \
+    xvfb-run -a --server-args="-screen 0 1280x860x24" npm --prefix tests/e2e test
 
 log "all tests passed in $((SECONDS - started)) s"

@@ -9,6 +9,10 @@ fn main() {
         "kubeconfig_summary",
         "assign_role",
         "use_own_kubeconfigs",
+        "preview_import",
+        "import_contexts",
+        "context_details",
+        "remove_contexts",
         "test_connection",
     ]);
     let attributes = tauri_build::Attributes::new()

@@ -7,7 +7,7 @@ mod sandbox;
 mod state;
 
 pub use sandbox::{start as start_sandbox, RunningSandbox};
-pub use state::AppState;
+pub use state::{AppState, Backing};
 
 use onboard_core::app::Target;
 use tauri_specta::{collect_commands, Builder};
@@ -21,6 +21,10 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::kubeconfig::kubeconfig_summary,
             commands::kubeconfig::assign_role,
             commands::kubeconfig::use_own_kubeconfigs,
+            commands::kubeconfig::preview_import,
+            commands::kubeconfig::import_contexts,
+            commands::kubeconfig::context_details,
+            commands::kubeconfig::remove_contexts,
             commands::kubeconfig::test_connection,
         ])
         .typ::<onboard_core::Error>()
@@ -42,9 +46,15 @@ pub fn configure<R: tauri::Runtime>(
 
 pub fn run() {
     let state = match args::parse(std::env::args_os()) {
-        Ok(args::Launch::Kubeconfigs(paths)) => AppState::new(Target::Kubeconfigs { paths }, None),
+        Ok(args::Launch::Kubeconfigs(paths)) => match Backing::user() {
+            Ok(backing) => AppState::new(Target::Kubeconfigs { paths }, None, backing),
+            Err(error) => exit_with(&error),
+        },
         Ok(args::Launch::Sandbox { scenario }) => match sandbox::start(&scenario) {
-            Ok((running, target)) => AppState::new(target, Some(running)),
+            Ok((running, target)) => {
+                let backing = Backing::in_memory(running.store_dir());
+                AppState::new(target, Some(running), backing)
+            }
             Err(error) => exit_with(&error),
         },
         Err(error) => error.exit(),

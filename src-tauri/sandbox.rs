@@ -11,6 +11,13 @@ pub struct RunningSandbox {
     _dir: tempfile::TempDir,
 }
 
+impl RunningSandbox {
+    /// Where the app keeps contexts imported while the sandbox runs.
+    pub fn store_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("app-data")
+    }
+}
+
 /// Starts `scenario` on Tauri's async runtime, where its servers keep running.
 pub fn start(scenario: &str) -> onboard_core::Result<(RunningSandbox, Target)> {
     let dir = tempfile::Builder::new()

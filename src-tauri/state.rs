@@ -1,54 +1,112 @@
 use crate::sandbox::RunningSandbox;
-use onboard_core::app::{AppStatus, Target};
-use std::sync::Mutex;
+use onboard_core::app::{AppStatus, Role, Target};
+use onboard_core::kubeconfig::store::Store;
+use onboard_core::kubeconfig::workspace::Workspace;
+use onboard_core::vault::{MemoryVault, OsKeyring, SecretStore};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Where imported contexts and their credentials are kept.
+#[derive(Clone)]
+pub struct Backing {
+    pub store_dir: PathBuf,
+    pub vault: Arc<dyn SecretStore>,
+}
+
+impl Backing {
+    /// The user's own: the app's data directory and the OS keyring.
+    pub fn user() -> onboard_core::Result<Self> {
+        Ok(Self {
+            store_dir: Store::default_dir()?,
+            vault: Arc::new(OsKeyring::new()),
+        })
+    }
+
+    /// A store in `dir` and a vault in memory: the sandbox uses it (and tests), so trying the app never
+    /// leaves entries in the user's store or keyring (the sandbox's credentials die with it).
+    pub fn in_memory(dir: PathBuf) -> Self {
+        Self {
+            store_dir: dir,
+            vault: Arc::new(MemoryVault::new()),
+        }
+    }
+}
 
 /// What the commands share for the life of the window. Held by Tauri (`manage`), never global.
 pub struct AppState {
     status: Mutex<AppStatus>,
     sandbox: Mutex<Option<RunningSandbox>>,
+    backing: Mutex<Backing>,
 }
 
 impl AppState {
-    pub fn new(target: Target, sandbox: Option<RunningSandbox>) -> Self {
+    /// Roles chosen in an earlier run come back from the store.
+    pub fn new(target: Target, sandbox: Option<RunningSandbox>, backing: Backing) -> Self {
+        let mut status = AppStatus::new(target);
+        if let Ok(roles) = Store::in_dir(&backing.store_dir).roles() {
+            status.host_context = roles.host;
+            status.member_context = roles.member;
+        }
         Self {
-            status: Mutex::new(AppStatus::new(target)),
+            status: Mutex::new(status),
             sandbox: Mutex::new(sandbox),
+            backing: Mutex::new(backing),
         }
     }
 
-    /// Stops the built-in sandbox, if it runs, and points the app at `target`.
-    pub fn leave_sandbox(&self, target: Target) -> AppStatus {
-        let stopped = self
-            .sandbox
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+    /// Stops the built-in sandbox, if it runs, and points the app at `target`, with the
+    /// user's own store and keyring.
+    pub fn leave_sandbox(&self, target: Target, backing: Backing) -> AppStatus {
+        let stopped = relock(&self.sandbox).take();
         drop(stopped);
-        let mut status = self.lock();
+        *relock(&self.backing) = backing;
+        let mut status = relock(&self.status);
         status.switch_target(target);
         status.clone()
     }
 
     pub fn status(&self) -> AppStatus {
-        self.lock().clone()
+        relock(&self.status).clone()
     }
 
-    /// Applies `change` to the status; on error the status is left as it was.
-    pub fn update(
-        &self,
-        change: impl FnOnce(&mut AppStatus) -> onboard_core::Result<()>,
-    ) -> onboard_core::Result<AppStatus> {
-        let mut status = self.lock();
+    /// The contexts of the current target, with the app's store in front.
+    pub fn workspace(&self) -> onboard_core::Result<Workspace> {
+        Ok(Workspace {
+            store: Store::in_dir(&relock(&self.backing).store_dir),
+            files: self.status().target.sources()?,
+        })
+    }
+
+    pub fn vault(&self) -> Arc<dyn SecretStore> {
+        relock(&self.backing).vault.clone()
+    }
+
+    /// Gives `context` the role, checked against the workspace, and remembers it.
+    pub fn assign(&self, role: Role, context: &str) -> onboard_core::Result<AppStatus> {
+        let workspace = self.workspace()?;
+        let known = workspace.summary()?;
+        let mut status = relock(&self.status);
         let mut next = status.clone();
-        change(&mut next)?;
+        next.assign(role, context, &known)?;
+        workspace.store.set_role(role, Some(context))?;
         *status = next.clone();
         Ok(next)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, AppStatus> {
-        // A poisoned lock only means another command panicked; the data is plain and whole.
-        self.status
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Forgets roles held by contexts that are gone (after a removal).
+    pub fn forget_missing_roles(&self, known: &[String]) {
+        let status = &mut *relock(&self.status);
+        for slot in [&mut status.host_context, &mut status.member_context] {
+            if slot.as_ref().is_some_and(|name| !known.contains(name)) {
+                *slot = None;
+            }
+        }
     }
+}
+
+/// A poisoned lock only means another command panicked; the data is plain and whole.
+fn relock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

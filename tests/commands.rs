@@ -1,7 +1,7 @@
 //! Commands called through Tauri's real IPC layer on the mock runtime, with the app's own
 //! capabilities (so a command missing from the capability file fails here too).
 
-use ks_onboard_app::{configure, AppState};
+use ks_onboard_app::{configure, AppState, Backing};
 use onboard_core::app::Target;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -28,9 +28,14 @@ fn window(
     paths: Vec<PathBuf>,
     label: &str,
 ) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let data = std::env::temp_dir().join(format!("ks-onboard-commands-{}", uuid_like()));
     let app = configure(
         mock_builder(),
-        AppState::new(Target::Kubeconfigs { paths }, None),
+        AppState::new(
+            Target::Kubeconfigs { paths },
+            None,
+            Backing::in_memory(data),
+        ),
     )
     .build(tauri::generate_context!())
     .expect("build the app on the mock runtime");
@@ -178,9 +183,18 @@ fn the_built_in_sandbox_lists_its_contexts_and_is_left_in_one_call() {
         panic!("not a sandbox target: {target:?}");
     };
     let kubeconfigs = paths.clone();
-    let app = configure(mock_builder(), AppState::new(target, Some(running)))
-        .build(tauri::generate_context!())
-        .unwrap();
+    let app = configure(
+        mock_builder(),
+        AppState::new(
+            target,
+            Some(running),
+            Backing::in_memory(
+                std::env::temp_dir().join(format!("ks-onboard-commands-{}", uuid_like())),
+            ),
+        ),
+    )
+    .build(tauri::generate_context!())
+    .unwrap();
     let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -233,6 +247,103 @@ fn an_unknown_sandbox_scenario_is_refused_with_a_hint() {
     assert!(error.hint.unwrap().contains("sandbox scenarios"));
 }
 
+/// A fresh name per window, so tests running in parallel never share a store.
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[test]
+fn import_previews_saves_lists_describes_and_removes_without_a_secret_in_any_answer() {
+    let (_dir, file) = kubeconfig_file();
+    let paste = KUBECONFIG.replace("{name: host, context", "{name: pasted-host, context");
+    let (_app, main) = window(vec![file.clone()], "main");
+    let mut answers = Vec::new();
+
+    let source = json!({"type": "text", "text": paste});
+    let preview = invoke(&main, "preview_import", json!({"source": source})).unwrap();
+    let found = &preview["groups"][0]["contexts"];
+    let names: Vec<_> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["host-again", "member", "pasted-host"]);
+    assert_eq!(found[0]["conflict"]["kind"], "inFiles");
+    assert_eq!(found[0]["suggestedName"], "host-again-2");
+    answers.push(preview);
+
+    let choices = json!([{"group": 0, "context": "pasted-host", "saveAs": "imported-host"}]);
+    let outcome = invoke(
+        &main,
+        "import_contexts",
+        json!({"source": source, "choices": choices}),
+    )
+    .unwrap();
+    assert_eq!(
+        outcome,
+        json!({"imported": ["imported-host"], "secretsSaved": 1})
+    );
+    answers.push(outcome);
+
+    let summary = invoke(&main, "kubeconfig_summary", json!({})).unwrap();
+    let imported: Vec<_> = summary["contexts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["imported"] == true)
+        .map(|c| c["name"].clone())
+        .collect();
+    assert_eq!(imported, [json!("imported-host")]);
+    answers.push(summary);
+
+    let status = invoke(
+        &main,
+        "assign_role",
+        json!({"role": "host", "context": "imported-host"}),
+    )
+    .unwrap();
+    assert_eq!(status["hostContext"], "imported-host");
+    let details = invoke(
+        &main,
+        "context_details",
+        json!({"context": "imported-host"}),
+    )
+    .unwrap();
+    assert_eq!(
+        details["user"]["credentials"],
+        json!([{"field": "token", "place": {"kind": "keyring"}}])
+    );
+    assert_eq!(details["roles"], json!(["host"]));
+    answers.push(details);
+
+    let status = invoke(
+        &main,
+        "remove_contexts",
+        json!({"contexts": ["imported-host"]}),
+    )
+    .unwrap();
+    assert_eq!(
+        status["hostContext"],
+        Value::Null,
+        "a removed context gives up its role"
+    );
+    let refused = invoke(&main, "remove_contexts", json!({"contexts": ["member"]})).unwrap_err();
+    assert_eq!(refused["kind"], "notFound");
+
+    let all = serde_json::to_string(&answers).unwrap();
+    assert!(
+        !all.contains("canary-token"),
+        "a secret reached the webview: {all}"
+    );
+}
+
 #[test]
 fn test_connection_reaches_the_sandbox_and_reports_failures_as_data_without_secrets() {
     let (running, target) = ks_onboard_app::start_sandbox("empty").expect("sandbox starts");
@@ -245,9 +356,18 @@ fn test_connection_reaches_the_sandbox_and_reports_failures_as_data_without_secr
         .find_map(|l| l.trim().strip_prefix("token: "))
         .expect("the viewer signs in with a token")
         .to_owned();
-    let app = configure(mock_builder(), AppState::new(target, Some(running)))
-        .build(tauri::generate_context!())
-        .unwrap();
+    let app = configure(
+        mock_builder(),
+        AppState::new(
+            target,
+            Some(running),
+            Backing::in_memory(
+                std::env::temp_dir().join(format!("ks-onboard-commands-{}", uuid_like())),
+            ),
+        ),
+    )
+    .build(tauri::generate_context!())
+    .unwrap();
     let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();

@@ -9,7 +9,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 SYSTEM_PACKAGES=(
   libwebkit2gtk-4.1-dev librsvg2-dev libssl-dev pkg-config file  # build the app
   xvfb xauth webkit2gtk-driver                                   # window without a screen, e2e
-  gnome-keyring dbus-x11                                         # a real OS keyring in tests
+  libdbus-1-dev gnome-keyring dbus-x11                           # the OS keyring; a real one in tests
   imagemagick fonts-noto-cjk                                     # screenshots, Chinese text
 )
 

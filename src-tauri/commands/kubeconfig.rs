@@ -1,17 +1,23 @@
+use crate::state::Backing;
 use crate::AppState;
 use onboard_core::app::{AppStatus, Role, Target};
 use onboard_core::kubeconfig::client::ClientSettings;
+use onboard_core::kubeconfig::connection;
+use onboard_core::kubeconfig::details::ContextDetails;
+use onboard_core::kubeconfig::import::{
+    self, ImportChoice, ImportOutcome, ImportPreview, ImportSource,
+};
 use onboard_core::kubeconfig::shell_path::SearchPath;
-use onboard_core::kubeconfig::{connection, load, summary};
+use onboard_core::kubeconfig::summary::KubeconfigSummary;
 
-/// Reads the target's kubeconfig files (no cluster is contacted) and lists their contexts.
+/// Reads the app's store and the target's kubeconfig files (no cluster is contacted) and
+/// lists their contexts.
 #[tauri::command]
 #[specta::specta]
 pub fn kubeconfig_summary(
     state: tauri::State<'_, AppState>,
-) -> onboard_core::Result<summary::KubeconfigSummary> {
-    let sources = state.status().target.sources()?;
-    Ok(summary::summarize(&load::load(&sources)?))
+) -> onboard_core::Result<KubeconfigSummary> {
+    state.workspace()?.summary()
 }
 
 /// Makes `context` the host or the member; returns the new status for the status bar.
@@ -22,19 +28,77 @@ pub fn assign_role(
     role: Role,
     context: String,
 ) -> onboard_core::Result<AppStatus> {
-    let known = kubeconfig_summary(state.clone())?;
-    state.update(|status| status.assign(role, &context, &known))
+    state.assign(role, &context)
 }
 
 /// Leaves the built-in sandbox (stopping its clusters) for the user's own kubeconfigs
-/// (KUBECONFIG or ~/.kube/config, like kubectl); roles must be chosen again.
+/// (KUBECONFIG or ~/.kube/config, like kubectl) and store; roles must be chosen again.
 #[tauri::command]
 #[specta::specta]
-pub fn use_own_kubeconfigs(state: tauri::State<'_, AppState>) -> AppStatus {
-    state.leave_sandbox(Target::Kubeconfigs { paths: vec![] })
+pub fn use_own_kubeconfigs(state: tauri::State<'_, AppState>) -> onboard_core::Result<AppStatus> {
+    Ok(state.leave_sandbox(Target::Kubeconfigs { paths: vec![] }, Backing::user()?))
 }
 
-/// Tests the connection to `context` of the target's kubeconfigs, only when the user asks.
+/// What an import would bring in; nothing is saved.
+#[tauri::command]
+#[specta::specta]
+pub fn preview_import(
+    state: tauri::State<'_, AppState>,
+    source: ImportSource,
+) -> onboard_core::Result<ImportPreview> {
+    import::preview(&source, &state.workspace()?.taken()?)
+}
+
+/// Imports the chosen contexts into the app's store, credentials into the OS keyring.
+#[tauri::command]
+#[specta::specta]
+pub fn import_contexts(
+    state: tauri::State<'_, AppState>,
+    source: ImportSource,
+    choices: Vec<ImportChoice>,
+) -> onboard_core::Result<ImportOutcome> {
+    let workspace = state.workspace()?;
+    let taken = workspace.taken()?;
+    import::import(
+        &source,
+        &choices,
+        &taken,
+        &workspace.store,
+        state.vault().as_ref(),
+    )
+}
+
+/// Everything about one context except its credentials' values.
+#[tauri::command]
+#[specta::specta]
+pub fn context_details(
+    state: tauri::State<'_, AppState>,
+    context: String,
+) -> onboard_core::Result<ContextDetails> {
+    state.workspace()?.details(&context)
+}
+
+/// Removes imported contexts and their credentials; the user's own files are not touched.
+#[tauri::command]
+#[specta::specta]
+pub fn remove_contexts(
+    state: tauri::State<'_, AppState>,
+    contexts: Vec<String>,
+) -> onboard_core::Result<AppStatus> {
+    let workspace = state.workspace()?;
+    workspace.store.remove(&contexts, state.vault().as_ref())?;
+    let left: Vec<String> = workspace
+        .summary()?
+        .contexts
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    state.forget_missing_roles(&left);
+    Ok(state.status())
+}
+
+/// Tests the connection to `context` (imported or in the target's files), only when the
+/// user asks; an imported context's credentials come from the vault for this test only.
 /// Exec plugins are found through the login shell's PATH (resolved once per process, off
 /// the async workers): a window started from a launcher lacks the shell's PATH.
 #[tauri::command]
@@ -43,7 +107,21 @@ pub async fn test_connection(
     state: tauri::State<'_, AppState>,
     context: String,
 ) -> onboard_core::Result<connection::ConnectionReport> {
-    let merged = load::load(&state.status().target.sources()?)?;
+    let workspace = state.workspace()?;
+    let merged = workspace.load()?;
+    let known = merged
+        .config
+        .contexts
+        .iter()
+        .flatten()
+        .any(|c| c.name == context);
+    // An unknown context is reported like any other failed connection; a vault that cannot
+    // be read (a locked keyring) is an error with its own hint.
+    let merged = if known {
+        workspace.with_credentials(&context, state.vault().as_ref())?
+    } else {
+        merged
+    };
     let search_path = tauri::async_runtime::spawn_blocking(|| SearchPath::login().clone())
         .await
         .unwrap_or_else(|_| SearchPath::process());

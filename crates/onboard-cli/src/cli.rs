@@ -107,6 +107,16 @@ pub enum KubeconfigCommand {
     GetContexts,
     /// The current context, as `kubectl config current-context`.
     CurrentContext,
+    /// Every context the app can use: imported ones first, then your kubeconfig files'.
+    List,
+    /// Import contexts into the app's store; their credentials go to the OS keyring.
+    Import(ImportArgs),
+    /// Where a context points and how it authenticates (credentials are never shown).
+    Show(ShowArgs),
+    /// Make a context the KubeSphere host or the member to join; remembered for later runs.
+    UseRole(UseRoleArgs),
+    /// Remove imported contexts and their credentials (your own files are never edited).
+    Remove(RemoveArgs),
     /// Connect to a context's cluster: server version, who you are, latency, TLS; on
     /// failure the cause and what to do (exit 1).
     Test(TestArgs),
@@ -118,6 +128,71 @@ pub struct TestArgs {
     // Not called `context`: clap would take it for the global `--context` (same id).
     #[arg(value_name = "CONTEXT")]
     pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Kubeconfig files to import; each is read on its own.
+    #[arg(value_name = "FILE", required_unless_present_any = ["stdin", "default_locations"])]
+    pub files: Vec<PathBuf>,
+    /// Read one kubeconfig from standard input (relative file paths in it cannot be resolved).
+    #[arg(long, conflicts_with_all = ["files", "default_locations"])]
+    pub stdin: bool,
+    /// Import from KUBECONFIG, else ~/.kube/config, merged as kubectl merges them.
+    #[arg(long, conflicts_with = "files")]
+    pub default_locations: bool,
+    /// Save a context under another name: ORIGINAL=NEW. Repeat the flag for each context;
+    /// a name found in several files is renamed in the order of the files.
+    #[arg(long = "as", value_name = "ORIGINAL=NEW", value_parser = parse_rename)]
+    pub rename: Vec<(String, String)>,
+    /// Import only these contexts (by their name in the file); default: all of them.
+    #[arg(long, value_name = "CONTEXT")]
+    pub only: Vec<String>,
+    /// Replace contexts imported before under the same name.
+    #[arg(long)]
+    pub replace: bool,
+    /// Show what would be imported, and under which names, without saving anything.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn parse_rename(text: &str) -> onboard_core::Result<(String, String)> {
+    text.split_once('=')
+        .filter(|(from, to)| !from.is_empty() && !to.is_empty())
+        .map(|(from, to)| (from.to_owned(), to.to_owned()))
+        .ok_or_else(|| {
+            onboard_core::Error::invalid_input(format!("\"{text}\" is not ORIGINAL=NEW"))
+                .with_hint("e.g. --as kubernetes-admin@kubernetes=prod-host")
+        })
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The context (default: --context, else the current context).
+    #[arg(value_name = "CONTEXT")]
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UseRoleArgs {
+    #[arg(value_enum)]
+    pub role: RoleArg,
+    #[arg(value_name = "CONTEXT")]
+    pub context: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// The KubeSphere host cluster.
+    Host,
+    /// The cluster that joins the host.
+    Member,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    #[arg(value_name = "CONTEXT", required = true)]
+    pub contexts: Vec<String>,
 }
 
 #[derive(Debug, Args)]

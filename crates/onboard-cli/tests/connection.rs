@@ -18,12 +18,15 @@ async fn sandbox(dir: &Path) -> Sandbox {
     .expect("sandbox starts")
 }
 
-/// Runs the CLI off the runtime's workers, which keep serving the sandbox meanwhile.
+/// Runs the CLI off the runtime's workers, which keep serving the sandbox meanwhile; the
+/// app's store is an empty folder of its own.
 async fn cli(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
+        let data = tempfile::tempdir().unwrap();
         Command::cargo_bin("ks-onboard-cli")
             .unwrap()
             .env_remove("KUBECONFIG")
+            .env("KS_ONBOARD_DATA_DIR", data.path())
             .args(&args)
             .timeout(Duration::from_secs(60))
             .output()

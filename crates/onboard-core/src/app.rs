@@ -84,35 +84,18 @@ impl AppStatus {
         self.member_context = None;
     }
 
-    /// Gives `context` the `role`, after checking it exists in `known` and is not the cluster
-    /// already playing the other role (KubeSphere cannot join a cluster to itself).
+    /// Gives `context` the `role`, after [`check_role`].
     pub fn assign(
         &mut self,
         role: Role,
         context: &str,
         known: &KubeconfigSummary,
     ) -> crate::Result<()> {
-        let find = |name: &str| known.contexts.iter().find(|c| c.name == name);
-        let chosen = find(context).ok_or_else(|| {
-            crate::Error::not_found(format!(
-                "context \"{context}\" is not in the kubeconfig files"
-            ))
-            .with_hint("reload the kubeconfig files and pick a context from the list")
-        })?;
         let other = match role {
             Role::Host => &self.member_context,
             Role::Member => &self.host_context,
         };
-        if let Some(other) = other.as_deref().and_then(find) {
-            let same_server = chosen.server.is_some() && chosen.server == other.server;
-            if other.name == chosen.name || same_server {
-                return Err(crate::Error::invalid_input(format!(
-                    "\"{}\" and \"{}\" are the same cluster",
-                    chosen.name, other.name
-                ))
-                .with_hint("the host and the member must be two different clusters"));
-            }
-        }
+        check_role(context, other.as_deref(), known)?;
         let slot = match role {
             Role::Host => &mut self.host_context,
             Role::Member => &mut self.member_context,
@@ -120,6 +103,39 @@ impl AppStatus {
         *slot = Some(context.to_owned());
         Ok(())
     }
+}
+
+/// Checks that `context` exists in `known` and is not the cluster playing the other role,
+/// `other` (KubeSphere cannot join a cluster to itself).
+pub fn check_role(
+    context: &str,
+    other: Option<&str>,
+    known: &KubeconfigSummary,
+) -> crate::Result<()> {
+    let find = |name: &str| known.contexts.iter().find(|c| c.name == name);
+    let chosen = find(context).ok_or_else(|| {
+        crate::Error::not_found(format!(
+            "context \"{context}\" is not in the kubeconfig files"
+        ))
+        .with_hint("reload the kubeconfig files and pick a context from the list")
+    })?;
+    if let Some(other) = other.and_then(find) {
+        if other.name == chosen.name {
+            return Err(crate::Error::invalid_input(format!(
+                "\"{context}\" already plays the other role"
+            ))
+            .with_hint("the host and the member must be two different clusters"));
+        }
+        let same_server = chosen.server.is_some() && chosen.server == other.server;
+        if same_server {
+            return Err(crate::Error::invalid_input(format!(
+                "\"{}\" and \"{}\" are the same cluster",
+                chosen.name, other.name
+            ))
+            .with_hint("the host and the member must be two different clusters"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -150,6 +166,7 @@ mod tests {
             namespace: String::new(),
             insecure: false,
             file: None,
+            imported: false,
         };
         KubeconfigSummary {
             current_context: String::new(),
@@ -197,7 +214,7 @@ mod tests {
             .unwrap_err();
         assert!(err.message.contains("same cluster"), "{}", err.message);
         let err = status.assign(Role::Host, "member", &known()).unwrap_err();
-        assert!(err.message.contains("same cluster"), "{}", err.message);
+        assert!(err.message.contains("already plays"), "{}", err.message);
         assert_eq!(
             status.host_context.as_deref(),
             Some("host"),

@@ -22,6 +22,8 @@ pub enum ErrorKind {
     NotFound,
     /// A local file or directory could not be read or written.
     Io,
+    /// A service we depend on is not there, such as the OS keyring.
+    Unavailable,
     /// A cluster could not be reached, or refused us (DNS, TLS, credentials, exec plugin):
     /// the front ends offer "Test connection" for the details.
     Connection,

@@ -7,5 +7,7 @@ pub mod app;
 pub mod error;
 pub mod flow;
 pub mod kubeconfig;
+pub mod locked_file;
+pub mod vault;
 
 pub use error::{Error, ErrorKind, Result};

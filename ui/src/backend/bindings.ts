@@ -6,17 +6,29 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 export const commands = {
 	/**  Version, target and the chosen host/member contexts, for the status bar. */
 	appStatus: () => __TAURI_INVOKE<AppStatus_Serialize>("app_status"),
-	/**  Reads the target's kubeconfig files (no cluster is contacted) and lists their contexts. */
+	/**
+	 *  Reads the app's store and the target's kubeconfig files (no cluster is contacted) and
+	 *  lists their contexts.
+	 */
 	kubeconfigSummary: () => __TAURI_INVOKE<KubeconfigSummary_Serialize>("kubeconfig_summary"),
 	/**  Makes `context` the host or the member; returns the new status for the status bar. */
 	assignRole: (role: Role, context: string) => __TAURI_INVOKE<AppStatus_Serialize>("assign_role", { role, context }),
 	/**
 	 *  Leaves the built-in sandbox (stopping its clusters) for the user's own kubeconfigs
-	 *  (KUBECONFIG or ~/.kube/config, like kubectl); roles must be chosen again.
+	 *  (KUBECONFIG or ~/.kube/config, like kubectl) and store; roles must be chosen again.
 	 */
 	useOwnKubeconfigs: () => __TAURI_INVOKE<AppStatus_Serialize>("use_own_kubeconfigs"),
+	/**  What an import would bring in; nothing is saved. */
+	previewImport: (source: ImportSource) => __TAURI_INVOKE<ImportPreview_Serialize>("preview_import", { source }),
+	/**  Imports the chosen contexts into the app's store, credentials into the OS keyring. */
+	importContexts: (source: ImportSource, choices: ImportChoice_Deserialize[]) => __TAURI_INVOKE<ImportOutcome>("import_contexts", { source, choices }),
+	/**  Everything about one context except its credentials' values. */
+	contextDetails: (context: string) => __TAURI_INVOKE<ContextDetails_Serialize>("context_details", { context }),
+	/**  Removes imported contexts and their credentials; the user's own files are not touched. */
+	removeContexts: (contexts: string[]) => __TAURI_INVOKE<AppStatus_Serialize>("remove_contexts", { contexts }),
 	/**
-	 *  Tests the connection to `context` of the target's kubeconfigs, only when the user asks.
+	 *  Tests the connection to `context` (imported or in the target's files), only when the
+	 *  user asks; an imported context's credentials come from the vault for this test only.
 	 *  Exec plugins are found through the login shell's PATH (resolved once per process, off
 	 *  the async workers): a window started from a launcher lacks the shell's PATH.
 	 */
@@ -59,14 +71,49 @@ export type AuthKind = { kind: "clientCertificate" } | { kind: "token" } | { kin
 /**  The context names a user that is in no kubeconfig file. */
 { kind: "missingUser" } | { kind: "none" };
 
-/**  Where the CA that verifies the server comes from. */
+/**  Which certificate authorities the server's certificate is checked against. */
 export type CaSource = 
-/**  `certificate-authority`, made absolute. */
-{ kind: "file"; path: string } | 
-/**  `certificate-authority-data`. */
-{ kind: "embedded" } | 
-/**  Neither: the system's trusted roots. */
+/**  `certificate-authority-data`, this many bytes once decoded. */
+{ kind: "embedded"; bytes: number } | { kind: "file"; path: string } | 
+/**  Neither is set: the operating system's trusted roots. */
 { kind: "system" };
+
+/**  A context that could be imported. */
+export type Candidate = Candidate_Serialize | Candidate_Deserialize;
+
+/**  A context that could be imported. */
+export type Candidate_Deserialize = {
+	name: string,
+	cluster: string,
+	server?: string | null,
+	user: string,
+	auth: AuthKind,
+	namespace: string,
+	insecure: boolean,
+	/**  The name is already used, and where. */
+	conflict?: Conflict | null,
+	/**  A free name to import it under (the name itself when there is no conflict). */
+	suggestedName: string,
+	/**  Why this context cannot be imported as it is (e.g. its cluster is missing). */
+	problem?: string | null,
+};
+
+/**  A context that could be imported. */
+export type Candidate_Serialize = {
+	name: string,
+	cluster: string,
+	server: string | null,
+	user: string,
+	auth: AuthKind,
+	namespace: string,
+	insecure: boolean,
+	/**  The name is already used, and where. */
+	conflict: Conflict | null,
+	/**  A free name to import it under (the name itself when there is no conflict). */
+	suggestedName: string,
+	/**  Why this context cannot be imported as it is (e.g. its cluster is missing). */
+	problem: string | null,
+};
 
 export type Cause = 
 /**  No context of that name in the kubeconfig files. */
@@ -106,6 +153,36 @@ export type Cause =
 /**  The server answered with an error we did not expect (5xx, …). */
 "serverError";
 
+export type ClusterDetails = ClusterDetails_Serialize | ClusterDetails_Deserialize;
+
+export type ClusterDetails_Deserialize = {
+	name: string,
+	/**  `None` when no file has the cluster the context names. */
+	server?: string | null,
+	tlsServerName: string,
+	insecure: boolean,
+	certificateAuthority: CaSource,
+	proxyUrl: string,
+};
+
+export type ClusterDetails_Serialize = {
+	name: string,
+	/**  `None` when no file has the cluster the context names. */
+	server: string | null,
+	tlsServerName: string,
+	insecure: boolean,
+	certificateAuthority: CaSource,
+	proxyUrl: string,
+};
+
+export type Conflict = 
+/**  Imported before: replace it or import under another name. */
+{ kind: "imported" } | 
+/**  One of the user's own kubeconfig files has a context of that name. */
+{ kind: "inFiles" } | 
+/**  Another context of this import has the same name. */
+{ kind: "inThisImport" };
+
 export type ConnectionReport = ConnectionReport_Serialize | ConnectionReport_Deserialize;
 
 export type ConnectionReport_Deserialize = {
@@ -140,6 +217,32 @@ export type ConnectionReport_Serialize = {
 	failure: Failure | null,
 };
 
+export type ContextDetails = ContextDetails_Serialize | ContextDetails_Deserialize;
+
+export type ContextDetails_Deserialize = {
+	name: string,
+	namespace: string,
+	cluster: ClusterDetails_Deserialize,
+	user: UserDetails_Deserialize,
+	/**  The file the context's cluster came from (the app's store for imported contexts). */
+	file?: string | null,
+	/**  Imported into the app's store (credentials in the OS keyring). */
+	imported: boolean,
+	roles: Role[],
+};
+
+export type ContextDetails_Serialize = {
+	name: string,
+	namespace: string,
+	cluster: ClusterDetails_Serialize,
+	user: UserDetails_Serialize,
+	/**  The file the context's cluster came from (the app's store for imported contexts). */
+	file: string | null,
+	/**  Imported into the app's store (credentials in the OS keyring). */
+	imported: boolean,
+	roles: Role[],
+};
+
 export type ContextSummary = ContextSummary_Serialize | ContextSummary_Deserialize;
 
 export type ContextSummary_Deserialize = {
@@ -154,6 +257,8 @@ export type ContextSummary_Deserialize = {
 	insecure: boolean,
 	/**  The file the context's cluster came from. */
 	file?: string | null,
+	/**  Imported into the app's store; set by the workspace, which knows where the store is. */
+	imported: boolean,
 };
 
 export type ContextSummary_Serialize = {
@@ -168,7 +273,23 @@ export type ContextSummary_Serialize = {
 	insecure: boolean,
 	/**  The file the context's cluster came from. */
 	file: string | null,
+	/**  Imported into the app's store; set by the workspace, which knows where the store is. */
+	imported: boolean,
 };
+
+export type Credential = {
+	/**  `token`, `client-key-data`, `auth-provider.config.id-token`, … */
+	field: string,
+	place: CredentialPlace,
+};
+
+export type CredentialPlace = 
+/**  In the OS keyring (an imported context). */
+{ kind: "keyring" } | 
+/**  Written in the kubeconfig file itself. */
+{ kind: "kubeconfig" } | 
+/**  In a file the kubeconfig names. */
+{ kind: "file"; path: string };
 
 /**  What a context points at, for reports; no credential in it. */
 export type Endpoint = Endpoint_Serialize | Endpoint_Deserialize;
@@ -209,6 +330,8 @@ export type ErrorKind =
 "notFound" | 
 /**  A local file or directory could not be read or written. */
 "io" | 
+/**  A service we depend on is not there, such as the OS keyring. */
+"unavailable" | 
 /**
  *  A cluster could not be reached, or refused us (DNS, TLS, credentials, exec plugin):
  *  the front ends offer "Test connection" for the details.
@@ -235,6 +358,16 @@ export type Error_Serialize = {
 	hint: string | null,
 };
 
+export type ExecDetails = {
+	command: string,
+	args: string[],
+	apiVersion: string,
+	installHint: string,
+	provideClusterInfo: boolean,
+	/**  Names of the environment variables it is given (their values may be secrets). */
+	envNames: string[],
+};
+
 /**  The exec plugin a context uses, as resolved. */
 export type ExecPlugin = {
 	/**  As written in the kubeconfig. */
@@ -255,6 +388,81 @@ export type Failure = {
 	message: string,
 	hint: string,
 };
+
+/**  What one file (or the pasted text, or the default locations) holds. */
+export type FoundGroup = FoundGroup_Serialize | FoundGroup_Deserialize;
+
+/**  What one file (or the pasted text, or the default locations) holds. */
+export type FoundGroup_Deserialize = {
+	/**  The file's path, "pasted text", or the default files joined. */
+	label: string,
+	/**  Why nothing could be read from it; the other groups are still offered. */
+	error?: Error_Deserialize | null,
+	contexts: Candidate_Deserialize[],
+};
+
+/**  What one file (or the pasted text, or the default locations) holds. */
+export type FoundGroup_Serialize = {
+	/**  The file's path, "pasted text", or the default files joined. */
+	label: string,
+	/**  Why nothing could be read from it; the other groups are still offered. */
+	error: Error_Serialize | null,
+	contexts: Candidate_Serialize[],
+};
+
+/**
+ *  One context to import: which group and context, under which name, and whether it may
+ *  replace an imported context of that name.
+ */
+export type ImportChoice = ImportChoice_Serialize | ImportChoice_Deserialize;
+
+/**
+ *  One context to import: which group and context, under which name, and whether it may
+ *  replace an imported context of that name.
+ */
+export type ImportChoice_Deserialize = {
+	group: number,
+	context: string,
+	saveAs: string,
+	replace?: boolean,
+};
+
+/**
+ *  One context to import: which group and context, under which name, and whether it may
+ *  replace an imported context of that name.
+ */
+export type ImportChoice_Serialize = {
+	group: number,
+	context: string,
+	saveAs: string,
+	replace: boolean,
+};
+
+export type ImportOutcome = {
+	/**  The names the contexts were saved under. */
+	imported: string[],
+	/**  How many credentials went into the OS keyring. */
+	secretsSaved: number,
+};
+
+export type ImportPreview = ImportPreview_Serialize | ImportPreview_Deserialize;
+
+export type ImportPreview_Deserialize = {
+	groups: FoundGroup_Deserialize[],
+};
+
+export type ImportPreview_Serialize = {
+	groups: FoundGroup_Serialize[],
+};
+
+/**  Where to import from. */
+export type ImportSource = 
+/**  Files the user picked or dropped, each read on its own. */
+{ type: "files"; paths: string[] } | 
+/**  YAML or JSON pasted by the user. Relative file paths in it cannot be resolved. */
+{ type: "text"; text: string } | 
+/**  `KUBECONFIG`, else `~/.kube/config`, merged as kubectl merges them. */
+{ type: "defaultLocations" };
 
 export type KubeconfigSummary = KubeconfigSummary_Serialize | KubeconfigSummary_Deserialize;
 
@@ -355,6 +563,24 @@ export type TlsVerification =
 "failed" | 
 /**  We did not get that far (a missing plugin, DNS, a refused connection). */
 "notReached";
+
+export type UserDetails = UserDetails_Serialize | UserDetails_Deserialize;
+
+export type UserDetails_Deserialize = {
+	name: string,
+	auth: AuthKind,
+	/**  Each credential the user has, by field, with where it is kept. */
+	credentials: Credential[],
+	exec?: ExecDetails | null,
+};
+
+export type UserDetails_Serialize = {
+	name: string,
+	auth: AuthKind,
+	/**  Each credential the user has, by field, with where it is kept. */
+	credentials: Credential[],
+	exec: ExecDetails | null,
+};
 
 export type UserIdentity = UserIdentity_Serialize | UserIdentity_Deserialize;
 

@@ -17,7 +17,7 @@ const ENDPOINT = {
   cluster: "prod",
   user: "admin",
   server: "https://10.0.0.1:6443",
-  tls: { https: true, insecureSkipVerify: false, ca: { kind: "embedded" as const }, serverName: null },
+  tls: { https: true, insecureSkipVerify: false, ca: { kind: "embedded" as const, bytes: 1147 }, serverName: null },
   exec: null,
 };
 

@@ -1,6 +1,6 @@
 //! `kubeconfig test [CONTEXT]`: the desktop app's "Test connection" in a terminal.
 
-use super::kubeconfig::load_merged;
+use super::contexts::workspace;
 use crate::cli::{GlobalArgs, TestArgs};
 use crate::output::{self, Printable};
 use onboard_core::kubeconfig::client::ClientSettings;
@@ -8,6 +8,7 @@ use onboard_core::kubeconfig::connection::{
     test_connection, ConnectionReport, TestOptions, TlsVerification,
 };
 use onboard_core::kubeconfig::shell_path::SearchPath;
+use onboard_core::vault::OsKeyring;
 use onboard_core::{Error, ErrorKind};
 use serde::Serialize;
 
@@ -54,7 +55,8 @@ impl Printable for Report {
 }
 
 pub fn test(global: &GlobalArgs, args: &TestArgs) -> onboard_core::Result<()> {
-    let merged = load_merged(global)?;
+    let workspace = workspace(global)?;
+    let merged = workspace.load()?;
     let context = args
         .name
         .clone()
@@ -66,6 +68,18 @@ pub fn test(global: &GlobalArgs, args: &TestArgs) -> onboard_core::Result<()> {
                 .with_hint("name one: `ks-onboard-cli kubeconfig test CONTEXT`"),
         );
     }
+    // An imported context's credentials are in the OS keyring: fill them in for this test.
+    let known = merged
+        .config
+        .contexts
+        .iter()
+        .flatten()
+        .any(|c| c.name == context);
+    let merged = if known {
+        workspace.with_credentials(&context, &OsKeyring::new())?
+    } else {
+        merged
+    };
     // A terminal already has the user's PATH, unlike a GUI started from a launcher.
     let options = TestOptions::new(ClientSettings::new(SearchPath::process()));
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -34,7 +34,7 @@ impl Printable for Sources {
     }
 }
 
-fn resolve_sources(global: &GlobalArgs) -> onboard_core::Result<Vec<Source>> {
+pub(super) fn resolve_sources(global: &GlobalArgs) -> onboard_core::Result<Vec<Source>> {
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     sources::resolve(
         global.kubeconfig.as_deref(),
@@ -43,7 +43,7 @@ fn resolve_sources(global: &GlobalArgs) -> onboard_core::Result<Vec<Source>> {
     )
 }
 
-pub(super) fn load_merged(global: &GlobalArgs) -> onboard_core::Result<Merged> {
+fn load_merged(global: &GlobalArgs) -> onboard_core::Result<Merged> {
     load::load(&resolve_sources(global)?)
 }
 

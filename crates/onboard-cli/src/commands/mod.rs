@@ -1,6 +1,7 @@
 //! One module per subcommand group; each turns arguments into core calls and prints.
 
 mod connection;
+mod contexts;
 mod kubeconfig;
 mod sandbox;
 mod stages;
@@ -15,6 +16,11 @@ pub fn run(cli: &Cli) -> onboard_core::Result<()> {
             KubeconfigCommand::View(args) => kubeconfig::view(&cli.global, args),
             KubeconfigCommand::GetContexts => kubeconfig::get_contexts(&cli.global),
             KubeconfigCommand::CurrentContext => kubeconfig::current_context(&cli.global),
+            KubeconfigCommand::List => contexts::list(&cli.global),
+            KubeconfigCommand::Import(args) => contexts::import(&cli.global, args),
+            KubeconfigCommand::Show(args) => contexts::show(&cli.global, args),
+            KubeconfigCommand::UseRole(args) => contexts::use_role(&cli.global, args),
+            KubeconfigCommand::Remove(args) => contexts::remove(&cli.global, args),
             KubeconfigCommand::Test(args) => connection::test(&cli.global, args),
         },
         Command::Sandbox(SandboxCommand::Up(args)) => sandbox::up(args),

@@ -31,6 +31,7 @@
 //! - requests fail fast: connect and read timeouts and no retries (kube's defaults are no
 //!   read timeout and retries of 429/503/504), and the plugin has a time limit.
 
+use super::details::CaSource;
 use super::failure::{Cause, Failure};
 use super::load::Merged;
 use super::model::{AuthInfo, Config, ExecEnvVar, Named};
@@ -66,19 +67,6 @@ impl ClientSettings {
             exec_timeout: Duration::from_secs(60),
         }
     }
-}
-
-/// Where the CA that verifies the server comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum CaSource {
-    /// `certificate-authority`, made absolute.
-    File { path: PathBuf },
-    /// `certificate-authority-data`.
-    Embedded,
-    /// Neither: the system's trusted roots.
-    System,
 }
 
 /// The TLS settings of a context, known before connecting.
@@ -320,15 +308,7 @@ fn single_context(
         tls: TlsSetup {
             https: cluster.server.starts_with("https://"),
             insecure_skip_verify: cluster.insecure_skip_tls_verify,
-            ca: if !cluster.certificate_authority_data.is_empty() {
-                CaSource::Embedded
-            } else if !cluster.certificate_authority.is_empty() {
-                CaSource::File {
-                    path: PathBuf::from(&cluster.certificate_authority),
-                }
-            } else {
-                CaSource::System
-            },
+            ca: CaSource::of(&cluster, None),
             server_name: Some(cluster.tls_server_name.clone()).filter(|s| !s.is_empty()),
         },
         exec,
@@ -361,16 +341,15 @@ fn find<'a, T>(list: &'a Option<Vec<Named<T>>>, name: &str) -> Option<&'a T> {
         .map(|entry| &entry.value)
 }
 
-/// `value` made absolute against the directory of `file`, as kubectl resolves relative
-/// paths in an entry against the file the entry came from.
+/// `value` resolved against the directory of `file` (as kubectl resolves relative paths in
+/// an entry against the file the entry came from), then made absolute.
 fn absolute(file: Option<&PathBuf>, value: &str) -> String {
-    if value.is_empty() || Path::new(value).is_absolute() {
-        return value.to_string();
+    if value.is_empty() {
+        return String::new();
     }
-    let dir = file.and_then(|f| f.parent()).unwrap_or(Path::new(""));
-    let joined = dir.join(value);
-    std::path::absolute(&joined)
-        .unwrap_or(joined)
+    let resolved = super::view::resolve(Path::new(value), file);
+    std::path::absolute(&resolved)
+        .unwrap_or(resolved)
         .to_string_lossy()
         .into_owned()
 }

@@ -15,6 +15,7 @@
 //! role checks, not of the connection. 401 is a failure: the credentials are not accepted.
 
 use super::client::{self, ClientSettings, Endpoint};
+use super::details::CaSource;
 use super::failure::{Cause, Failure};
 use super::load::Merged;
 use serde::{Deserialize, Serialize};
@@ -489,9 +490,9 @@ fn transport_failure(error: &kube::Error, target: &Endpoint, secrets: &[String])
 fn tls_failure(error: &rustls::Error, target: &Endpoint, host: &str) -> Failure {
     use rustls::{AlertDescription as A, CertificateError as C, Error as E};
     let ca = match &target.tls.ca {
-        client::CaSource::File { path } => format!("the CA in {}", path.display()),
-        client::CaSource::Embedded => "the CA embedded in the kubeconfig".to_string(),
-        client::CaSource::System => "this system's trusted CAs".to_string(),
+        CaSource::File { path } => format!("the CA in {}", path.display()),
+        CaSource::Embedded { .. } => "the CA embedded in the kubeconfig".to_string(),
+        CaSource::System => "this system's trusted CAs".to_string(),
     };
     let name = target.tls.server_name.as_deref().unwrap_or(host);
     match error {

@@ -6,11 +6,16 @@
 
 pub mod client;
 pub mod connection;
+pub mod details;
 pub mod failure;
+pub mod import;
 pub mod load;
 pub mod model;
+pub mod secrets;
 pub mod shell_path;
 pub mod sources;
+pub mod store;
 pub mod summary;
 pub mod view;
+pub mod workspace;
 pub mod yaml11;

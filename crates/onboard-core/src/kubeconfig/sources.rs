@@ -17,6 +17,8 @@ pub enum Origin {
     Env,
     /// `~/.kube/config`, used when neither of the above is set.
     Default,
+    /// The app's own store of imported contexts, read before the user's files.
+    Store,
 }
 
 impl Origin {
@@ -25,6 +27,7 @@ impl Origin {
             Origin::Flag => "--kubeconfig",
             Origin::Env => "KUBECONFIG",
             Origin::Default => "default",
+            Origin::Store => "imported",
         }
     }
 }

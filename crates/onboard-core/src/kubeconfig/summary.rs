@@ -3,6 +3,7 @@
 
 use super::load::Merged;
 use super::model::AuthInfo;
+use super::secrets;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -29,9 +30,14 @@ pub enum AuthKind {
 }
 
 impl AuthKind {
-    fn of(user: Option<&AuthInfo>) -> Self {
+    /// The kind of `user`'s credentials; those the app keeps in the vault count as present.
+    pub(crate) fn of(user: Option<&AuthInfo>) -> Self {
         let Some(user) = user else {
             return AuthKind::MissingUser;
+        };
+        let in_vault = secrets::references(user);
+        let has = |field: &str, value: &str| {
+            !value.is_empty() || in_vault.iter().any(|(stored, _)| stored == field)
         };
         if let Some(exec) = &user.exec {
             AuthKind::Exec {
@@ -43,7 +49,7 @@ impl AuthKind {
             }
         } else if !user.client_certificate.is_empty() || !user.client_certificate_data.is_empty() {
             AuthKind::ClientCertificate
-        } else if !user.token.is_empty() {
+        } else if has("token", &user.token) {
             AuthKind::Token
         } else if !user.token_file.is_empty() {
             AuthKind::TokenFile
@@ -84,6 +90,8 @@ pub struct ContextSummary {
     pub insecure: bool,
     /// The file the context's cluster came from.
     pub file: Option<PathBuf>,
+    /// Imported into the app's store; set by the workspace, which knows where the store is.
+    pub imported: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -114,6 +122,7 @@ pub fn summarize(merged: &Merged) -> KubeconfigSummary {
                 namespace: context.namespace.clone(),
                 insecure: found.is_some_and(|c| c.value.insecure_skip_tls_verify),
                 file: merged.cluster_files.get(&context.cluster).cloned(),
+                imported: false,
             }
         })
         .collect();

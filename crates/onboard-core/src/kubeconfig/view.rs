@@ -109,11 +109,17 @@ fn embed(path: &mut String, data: &mut String, origin: Option<&PathBuf>) -> crat
     if path.is_empty() {
         return Ok(());
     }
-    let file = resolve(Path::new(path.as_str()), origin);
-    let bytes = std::fs::read(&file).map_err(|e| crate::Error::io("read", &file, &e))?;
-    *data = base64::engine::general_purpose::STANDARD.encode(bytes);
+    *data = read_as_base64(path, origin)?;
     path.clear();
     Ok(())
+}
+
+/// The contents of a file a kubeconfig names (`path` relative to the directory of `origin`),
+/// base64-encoded as the `*-data` fields hold them.
+pub fn read_as_base64(path: &str, origin: Option<&PathBuf>) -> crate::Result<String> {
+    let file = resolve(Path::new(path), origin);
+    let bytes = std::fs::read(&file).map_err(|e| crate::Error::io("read", &file, &e))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 /// A path from a kubeconfig, resolved against the directory of the file that names it.
