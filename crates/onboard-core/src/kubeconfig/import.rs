@@ -16,7 +16,6 @@ use super::sources::Source;
 use super::store::{NewContext, Store};
 use super::summary::AuthKind;
 use super::view;
-use super::yaml11;
 use crate::vault::SecretStore;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -339,7 +338,7 @@ fn load_files(sources: &[Source]) -> crate::Result<Loaded> {
     for source in sources.iter().filter(|s| s.exists) {
         let text = std::fs::read_to_string(&source.path)
             .map_err(|e| crate::Error::io("read kubeconfig", &source.path, &e))?;
-        raw.push((source.path.clone(), raw_value(&text, &source.path)?));
+        raw.push((source.path.clone(), load::parse_raw(&text, &source.path)?));
     }
     Ok(Loaded { merged, raw })
 }
@@ -350,19 +349,7 @@ fn load_text(text: &str) -> crate::Result<Loaded> {
     let merged = load::merge(vec![(PathBuf::new(), config)]);
     Ok(Loaded {
         merged,
-        raw: vec![(PathBuf::new(), raw_value(text, path)?)],
-    })
-}
-
-fn raw_value(text: &str, path: &Path) -> crate::Result<Value> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    yaml11::parse_first_document(text).map_err(|e| {
-        crate::Error::invalid_input(format!(
-            "kubeconfig {} is not valid YAML at line {}, column {}",
-            path.display(),
-            e.line,
-            e.column
-        ))
+        raw: vec![(PathBuf::new(), load::parse_raw(text, path)?)],
     })
 }
 
