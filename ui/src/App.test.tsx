@@ -1,9 +1,10 @@
 import { describe, expect, it, vi, beforeEach } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import i18n from "./i18n";
 import App from "./App";
 import { commands } from "./backend/bindings";
+import { ROW_HEIGHT } from "./stages/KubeconfigsPage";
 
 vi.mock("./backend/bindings", async (importOriginal) => {
   const real = await importOriginal<typeof import("./backend/bindings")>();
@@ -30,6 +31,7 @@ const context = (name: string, server: string | null, auth: { kind: "token" } | 
   namespace: "",
   insecure: false,
   file: "/home/ada/.kube/prod.yaml",
+  imported: false,
 });
 
 beforeEach(async () => {
@@ -99,6 +101,81 @@ describe("the Kubeconfigs page", () => {
     expect(alert.textContent).toContain("line 3, column 1");
     expect(alert.textContent).toContain("fix the file");
   });
+});
+
+describe("the Kubeconfigs page at 50,000 contexts", () => {
+  const many = Array.from({ length: 50_000 }, (_, i) => ({
+    ...context(`ctx-${String(i).padStart(5, "0")}`, `https://10.${i >> 8 & 255}.${i & 255}.1:6443`, { kind: "token" as const }),
+    cluster: `cluster-${i}`,
+    user: i === 31_337 ? "Grace" : "admin",
+    namespace: i % 1000 === 0 ? "Payments" : "",
+  }));
+
+  beforeEach(() => {
+    kubeconfigSummary.mockResolvedValue({ currentContext: "ctx-00000", contexts: many });
+  });
+
+  const dataRows = () => screen.getAllByRole("row").filter((row) => row.hasAttribute("data-context"));
+
+  it("renders only a window of the rows and counts them all", async () => {
+    render(<App />);
+    await screen.findByText("ctx-00000");
+    expect(screen.getByTestId("context-count").textContent).toBe("50000 of 50000 contexts");
+    const rows = dataRows();
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.length).toBeLessThan(40);
+    expect(screen.queryByText("ctx-49999")).toBeNull();
+    expect(screen.getByRole("table").getAttribute("aria-rowcount")).toBe("50001");
+  });
+
+  it("searches name, cluster, server, user and namespace as you type, ignoring case", async () => {
+    const user = userEvent.setup();
+    render(<App />);
+    await screen.findByText("ctx-00000");
+    const search = screen.getByTestId("context-search");
+    await user.type(search, "CTX-4999");
+    expect(await screen.findByText("ctx-49999")).toBeTruthy();
+    expect(screen.getByTestId("context-count").textContent).toBe("10 of 50000 contexts");
+    // The other fields, pasted: typing each character at 50,000 rows is slow under jsdom.
+    for (const [term, count, first] of [
+      ["cluster-31337", 1, "ctx-31337"],
+      ["10.122.105.1:", 1, "ctx-31337"],
+      ["grace", 1, "ctx-31337"],
+      ["payments", 50, "ctx-00000"],
+    ] as const) {
+      await user.clear(search);
+      await user.click(search);
+      await user.paste(term);
+      await screen.findByText(`${count} of 50000 contexts`);
+      expect(dataRows()[0]!.getAttribute("data-context")).toBe(first);
+    }
+    await user.clear(search);
+    await user.click(search);
+    await user.paste("no such context");
+    await screen.findByText("0 of 50000 contexts");
+    expect(dataRows()).toHaveLength(0);
+  }, 30_000);
+
+  it("moves between rows with the keyboard, to the last one and back", async () => {
+    const user = userEvent.setup();
+    render(<App />);
+    const first = (await screen.findByText("ctx-00000")).closest("tr")!;
+    // jsdom lays nothing out: give the list the heights a browser would compute.
+    const list = document.getElementById("context-list")!;
+    Object.defineProperty(list, "clientHeight", { value: 640 });
+    Object.defineProperty(list, "scrollHeight", { value: 50_000 * ROW_HEIGHT });
+    first.focus();
+    await user.keyboard("{ArrowDown}");
+    expect(document.activeElement?.getAttribute("data-context")).toBe("ctx-00001");
+    await user.keyboard("{End}");
+    await waitFor(() => expect(document.activeElement?.getAttribute("data-context")).toBe("ctx-49999"));
+    await user.keyboard("{ArrowUp}");
+    expect(document.activeElement?.getAttribute("data-context")).toBe("ctx-49998");
+    await user.keyboard("{Home}");
+    await waitFor(() => expect(document.activeElement?.getAttribute("data-context")).toBe("ctx-00000"));
+    await user.tab();
+    expect(document.activeElement?.textContent).toBe("Host");
+  }, 30_000);
 });
 
 describe("the sandbox", () => {

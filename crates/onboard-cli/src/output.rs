@@ -2,6 +2,7 @@
 
 use crate::cli::Output;
 use serde::Serialize;
+use std::io::{BufWriter, Write};
 
 /// Something the CLI can print in every output format.
 pub trait Printable: Serialize {
@@ -16,25 +17,60 @@ pub trait Printable: Serialize {
 }
 
 pub fn print<T: Printable>(value: &T, format: Output) -> onboard_core::Result<()> {
-    let text = render(value, format)?;
-    print!("{text}");
-    Ok(())
+    to_stdout(|out| write(out, value, format))
 }
 
-fn render<T: Printable>(value: &T, format: Output) -> onboard_core::Result<String> {
-    match format {
-        Output::Table => Ok(table(T::headers(), &value.rows())),
-        Output::Json => serde_json::to_string_pretty(value)
-            .map(|json| json + "\n")
-            .map_err(|e| internal("JSON", &e)),
-        Output::Yaml => serde_yaml::to_string(value).map_err(|e| internal("YAML", &e)),
+/// The two document formats, for commands that print one big document (`kubeconfig view`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    Json,
+    Yaml,
+}
+
+/// Prints `value` as it is serialized, never holding the whole text: a merged kubeconfig
+/// of 50,000 contexts is 300 MB.
+pub fn print_document<T: Serialize + ?Sized>(
+    value: &T,
+    format: Document,
+) -> onboard_core::Result<()> {
+    to_stdout(|out| write_document(out, value, format))
+}
+
+fn to_stdout(
+    write: impl FnOnce(&mut dyn Write) -> onboard_core::Result<()>,
+) -> onboard_core::Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    write(&mut out)?;
+    out.flush().map_err(|e| internal("output", &e))
+}
+
+fn write<T: Printable>(out: &mut dyn Write, value: &T, format: Output) -> onboard_core::Result<()> {
+    let text = match format {
+        Output::Table => table(T::headers(), &value.rows()),
+        Output::Json => return write_document(out, value, Document::Json),
+        Output::Yaml => return write_document(out, value, Document::Yaml),
         Output::Name => value
             .names()
             .map(|names| names.iter().map(|n| format!("{n}\n")).collect())
             .ok_or_else(|| {
                 onboard_core::Error::invalid_input("this command has no -o name output")
                     .with_hint("use -o table, json or yaml")
-            }),
+            })?,
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| internal("output", &e))
+}
+
+fn write_document<T: Serialize + ?Sized>(
+    out: &mut dyn Write,
+    value: &T,
+    format: Document,
+) -> onboard_core::Result<()> {
+    match format {
+        Document::Json => serde_json::to_writer_pretty(&mut *out, value)
+            .map_err(|e| internal("JSON", &e))
+            .and_then(|()| out.write_all(b"\n").map_err(|e| internal("JSON", &e))),
+        Document::Yaml => serde_yaml::to_writer(out, value).map_err(|e| internal("YAML", &e)),
     }
 }
 
@@ -73,6 +109,12 @@ fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn render<T: Printable>(value: &T, format: Output) -> onboard_core::Result<String> {
+        let mut out = Vec::new();
+        write(&mut out, value, format)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
 
     #[derive(Serialize)]
     struct Pair(Vec<(String, String)>);

@@ -92,13 +92,16 @@ fn two_kubeadm_files_preview_with_a_suggested_name_for_the_second() {
     assert_eq!(preview.groups[0].label, host.display().to_string());
     assert_eq!(first.conflict, None);
     assert_eq!(first.suggested_name, "kubernetes-admin@kubernetes");
-    assert_eq!(first.server.as_deref(), Some("https://10.0.0.1:6443"));
-    assert_eq!(first.auth, AuthKind::Token);
-    assert_eq!(first.namespace, "kubesphere-system");
+    assert_eq!(
+        first.context.server.as_deref(),
+        Some("https://10.0.0.1:6443")
+    );
+    assert_eq!(first.context.auth, AuthKind::Token);
+    assert_eq!(first.context.namespace, "kubesphere-system");
     let second = &preview.groups[1].contexts[0];
     assert_eq!(second.conflict, Some(Conflict::InThisImport));
     assert_eq!(second.suggested_name, "kubernetes-admin@kubernetes-2");
-    assert_eq!(second.auth, AuthKind::ClientCertificate);
+    assert_eq!(second.context.auth, AuthKind::ClientCertificate);
     let json = serde_json::to_string(&preview).unwrap();
     assert!(!json.contains(HOST_TOKEN), "{json}");
     assert!(!store.path().exists(), "a preview saves nothing");
@@ -269,7 +272,7 @@ fn pasted_text_imports_but_cannot_resolve_relative_paths() {
     };
     let preview = import::preview(&good, &taken).unwrap();
     assert_eq!(preview.groups[0].label, "pasted text");
-    assert_eq!(preview.groups[0].contexts[0].auth, AuthKind::Basic);
+    assert_eq!(preview.groups[0].contexts[0].context.auth, AuthKind::Basic);
     import::import(
         &good,
         &[choice(0, "pasted", "pasted")],

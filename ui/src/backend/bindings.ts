@@ -83,37 +83,23 @@ export type Candidate = Candidate_Serialize | Candidate_Deserialize;
 
 /**  A context that could be imported. */
 export type Candidate_Deserialize = {
-	name: string,
-	cluster: string,
-	server?: string | null,
-	user: string,
-	auth: AuthKind,
-	namespace: string,
-	insecure: boolean,
 	/**  The name is already used, and where. */
 	conflict?: Conflict | null,
 	/**  A free name to import it under (the name itself when there is no conflict). */
 	suggestedName: string,
 	/**  Why this context cannot be imported as it is (e.g. its cluster is missing). */
 	problem?: string | null,
-};
+} & ContextSummary_Deserialize;
 
 /**  A context that could be imported. */
 export type Candidate_Serialize = {
-	name: string,
-	cluster: string,
-	server: string | null,
-	user: string,
-	auth: AuthKind,
-	namespace: string,
-	insecure: boolean,
 	/**  The name is already used, and where. */
 	conflict: Conflict | null,
 	/**  A free name to import it under (the name itself when there is no conflict). */
 	suggestedName: string,
 	/**  Why this context cannot be imported as it is (e.g. its cluster is missing). */
 	problem: string | null,
-};
+} & ContextSummary_Serialize;
 
 export type Cause = 
 /**  No context of that name in the kubeconfig files. */

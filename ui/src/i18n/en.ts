@@ -101,7 +101,6 @@ const en = {
     listLabel: "Contexts",
     search: "Search contexts, clusters, servers, users",
     count: "{{shown}} of {{total}} contexts",
-    narrow: "Only the first {{max}} matches are shown: type to narrow the list.",
     refused: "That choice was not made",
     missingCluster: "cluster “{{cluster}}” is in no file",
     insecure: "TLS not verified",

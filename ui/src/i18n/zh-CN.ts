@@ -103,7 +103,6 @@ const zhCN: Resources = {
     listLabel: "上下文",
     search: "搜索上下文、集群、服务器、用户",
     count: "显示 {{shown}} / 共 {{total}} 个上下文",
-    narrow: "只显示前 {{max}} 个匹配项：输入关键字以缩小范围。",
     refused: "未能完成该选择",
     missingCluster: "集群“{{cluster}}”不在任何文件中",
     insecure: "未校验 TLS",

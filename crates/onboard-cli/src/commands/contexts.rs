@@ -196,11 +196,12 @@ fn plan(preview: &ImportPreview, args: &ImportArgs) -> onboard_core::Result<Plan
     let mut renames: Vec<(String, String)> = args.rename.clone();
     let mut rows = Vec::new();
     for (index, group) in preview.groups.iter().enumerate() {
-        for found in &group.contexts {
+        for candidate in &group.contexts {
+            let found = &candidate.context;
             if !args.only.is_empty() && !args.only.contains(&found.name) {
                 continue;
             }
-            if let Some(problem) = &found.problem {
+            if let Some(problem) = &candidate.problem {
                 return Err(onboard_core::Error::invalid_input(format!(
                     "context \"{}\" in {} cannot be imported: {problem}",
                     found.name, group.label
@@ -210,10 +211,10 @@ fn plan(preview: &ImportPreview, args: &ImportArgs) -> onboard_core::Result<Plan
             let renamed = renames.iter().position(|(from, _)| from == &found.name);
             let (save_as, replace) = match renamed.map(|i| renames.remove(i)) {
                 Some((_, to)) => (to, args.replace),
-                None if args.replace && found.conflict == Some(Conflict::Imported) => {
+                None if args.replace && candidate.conflict == Some(Conflict::Imported) => {
                     (found.name.clone(), true)
                 }
-                None => (found.suggested_name.clone(), false),
+                None => (candidate.suggested_name.clone(), false),
             };
             rows.push(PlanRow {
                 from: group.label.clone(),

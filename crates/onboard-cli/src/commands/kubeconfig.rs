@@ -1,5 +1,5 @@
 use crate::cli::{GlobalArgs, Output, ViewArgs};
-use crate::output::{self, Printable};
+use crate::output::{self, Document, Printable};
 use onboard_core::kubeconfig::load::{self, Merged};
 use onboard_core::kubeconfig::model::Context;
 use onboard_core::kubeconfig::sources::{self, Source};
@@ -66,13 +66,10 @@ pub fn view(global: &GlobalArgs, args: &ViewArgs) -> onboard_core::Result<()> {
         flatten: args.flatten,
         minify: args.minify,
     };
-    let config = view::view(&merged, options)?;
-    let text = match global.output {
-        Output::Json => serde_json::to_string_pretty(&config)
-            .map(|json| json + "\n")
-            .ok(),
-        // kubectl prints YAML by default.
-        Output::Yaml | Output::Table => serde_yaml::to_string(&config).ok(),
+    // kubectl prints YAML by default.
+    let format = match global.output {
+        Output::Json => Document::Json,
+        Output::Yaml | Output::Table => Document::Yaml,
         Output::Name => {
             return Err(
                 onboard_core::Error::invalid_input("view has no -o name output")
@@ -80,14 +77,7 @@ pub fn view(global: &GlobalArgs, args: &ViewArgs) -> onboard_core::Result<()> {
             )
         }
     };
-    let text = text.ok_or_else(|| {
-        onboard_core::Error::new(
-            onboard_core::ErrorKind::Internal,
-            "could not print the merged kubeconfig",
-        )
-    })?;
-    print!("{text}");
-    Ok(())
+    output::print_document(&view::view(merged, options)?, format)
 }
 
 #[derive(Serialize)]

@@ -14,9 +14,8 @@ use super::model::Config;
 use super::secrets;
 use super::sources::Source;
 use super::store::{NewContext, Store};
-use super::summary::AuthKind;
+use super::summary::{self, AuthKind, ContextSummary};
 use super::view;
-use super::yaml11;
 use crate::vault::SecretStore;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -53,13 +52,9 @@ pub struct FoundGroup {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Candidate {
-    pub name: String,
-    pub cluster: String,
-    pub server: Option<String>,
-    pub user: String,
-    pub auth: AuthKind,
-    pub namespace: String,
-    pub insecure: bool,
+    /// Name, server, user, auth kind, namespace… as the context list shows them.
+    #[serde(flatten)]
+    pub context: ContextSummary,
     /// The name is already used, and where.
     pub conflict: Option<Conflict>,
     /// A free name to import it under (the name itself when there is no conflict).
@@ -146,25 +141,28 @@ pub fn preview(source: &ImportSource, taken: &Taken) -> crate::Result<ImportPrev
             Ok(loaded) => FoundGroup {
                 label: group.label,
                 error: None,
-                contexts: loaded
-                    .merged
-                    .config
+                contexts: summary::summarize(&loaded.merged)
                     .contexts
-                    .iter()
-                    .flatten()
-                    .map(|entry| {
-                        let conflict = if !seen.insert(entry.name.clone()) {
+                    .into_iter()
+                    .map(|context| {
+                        let name = &context.name;
+                        let conflict = if !seen.insert(name.clone()) {
                             Some(Conflict::InThisImport)
-                        } else if taken.imported.contains(&entry.name) {
+                        } else if taken.imported.contains(name) {
                             Some(Conflict::Imported)
-                        } else if taken.in_files.contains(&entry.name) {
+                        } else if taken.in_files.contains(name) {
                             Some(Conflict::InFiles)
                         } else {
                             None
                         };
-                        let suggested_name = free_name(&entry.name, &used);
+                        let suggested_name = free_name(name, &used);
                         used.insert(suggested_name.clone());
-                        candidate(&loaded, &entry.name, conflict, suggested_name)
+                        Candidate {
+                            problem: problem(&context),
+                            context,
+                            conflict,
+                            suggested_name,
+                        }
                     })
                     .collect(),
             },
@@ -339,7 +337,7 @@ fn load_files(sources: &[Source]) -> crate::Result<Loaded> {
     for source in sources.iter().filter(|s| s.exists) {
         let text = std::fs::read_to_string(&source.path)
             .map_err(|e| crate::Error::io("read kubeconfig", &source.path, &e))?;
-        raw.push((source.path.clone(), raw_value(&text, &source.path)?));
+        raw.push((source.path.clone(), load::parse_raw(&text, &source.path)?));
     }
     Ok(Loaded { merged, raw })
 }
@@ -350,68 +348,21 @@ fn load_text(text: &str) -> crate::Result<Loaded> {
     let merged = load::merge(vec![(PathBuf::new(), config)]);
     Ok(Loaded {
         merged,
-        raw: vec![(PathBuf::new(), raw_value(text, path)?)],
+        raw: vec![(PathBuf::new(), load::parse_raw(text, path)?)],
     })
 }
 
-fn raw_value(text: &str, path: &Path) -> crate::Result<Value> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    yaml11::parse_first_document(text).map_err(|e| {
-        crate::Error::invalid_input(format!(
-            "kubeconfig {} is not valid YAML at line {}, column {}",
-            path.display(),
-            e.line,
-            e.column
-        ))
-    })
-}
-
-fn candidate(
-    loaded: &Loaded,
-    name: &str,
-    conflict: Option<Conflict>,
-    suggested_name: String,
-) -> Candidate {
-    let config = &loaded.merged.config;
-    let context = &config
-        .contexts
-        .iter()
-        .flatten()
-        .find(|c| c.name == name)
-        .expect("the name comes from this config")
-        .value;
-    let cluster = config
-        .clusters
-        .iter()
-        .flatten()
-        .find(|c| c.name == context.cluster);
-    let user = config
-        .auth_infos
-        .iter()
-        .flatten()
-        .find(|u| u.name == context.auth_info);
-    let problem = match (cluster, user) {
-        (None, _) => Some(format!(
+/// Why a context cannot be imported: what it names is not in its file.
+fn problem(context: &ContextSummary) -> Option<String> {
+    if context.server.is_none() {
+        Some(format!(
             "its cluster \"{}\" is not in the file",
             context.cluster
-        )),
-        (_, None) if !context.auth_info.is_empty() => Some(format!(
-            "its user \"{}\" is not in the file",
-            context.auth_info
-        )),
-        _ => None,
-    };
-    Candidate {
-        name: name.to_owned(),
-        cluster: context.cluster.clone(),
-        server: cluster.map(|c| c.value.server.clone()),
-        user: context.auth_info.clone(),
-        auth: AuthKind::of(user.map(|u| &u.value)),
-        namespace: context.namespace.clone(),
-        insecure: cluster.is_some_and(|c| c.value.insecure_skip_tls_verify),
-        conflict,
-        suggested_name,
-        problem,
+        ))
+    } else if context.auth == AuthKind::MissingUser && !context.user.is_empty() {
+        Some(format!("its user \"{}\" is not in the file", context.user))
+    } else {
+        None
     }
 }
 

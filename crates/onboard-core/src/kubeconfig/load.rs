@@ -20,6 +20,10 @@ pub struct Merged {
     pub user_files: BTreeMap<String, PathBuf>,
 }
 
+/// The largest kubeconfig we read. 50,000 contexts with their own certificates and keys take
+/// about 300 MB; kube-rs' loader stops near 8,000 contexts, and we set our own, generous limit.
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
+
 pub fn load(sources: &[Source]) -> crate::Result<Merged> {
     let mut files = Vec::new();
     for source in sources {
@@ -33,6 +37,10 @@ pub fn load(sources: &[Source]) -> crate::Result<Merged> {
         if !source.exists {
             continue;
         }
+        // Checked before reading, so an oversized file costs no memory.
+        if let Ok(metadata) = std::fs::metadata(&source.path) {
+            check_size(metadata.len(), &source.path)?;
+        }
         let text = std::fs::read_to_string(&source.path)
             .map_err(|e| crate::Error::io("read kubeconfig", &source.path, &e))?;
         files.push((source.path.clone(), parse(&text, &source.path)?));
@@ -43,8 +51,31 @@ pub fn load(sources: &[Source]) -> crate::Result<Merged> {
 /// Parses one file: YAML (1.1, as kubectl reads it) or JSON, a byte-order mark and CRLF line
 /// ends allowed, only the first document read. Errors name the file and where in it.
 pub fn parse(text: &str, path: &Path) -> crate::Result<Config> {
+    let config = match document(text, path)? {
+        Some(node) if !node.is_null() => serde_path_to_error::deserialize(node).map_err(|e| {
+            let what = describe(e.inner());
+            invalid(path, format!("has a wrong value at {}: {what}", e.path()))
+        })?,
+        _ => Config::default(),
+    };
+    check(&config, path)?;
+    Ok(with_exec_defaults(config))
+}
+
+/// The file as plain JSON values, every field kept, including those our model does not know
+/// (the app's store rewrites files this way). Call [`parse`] first to apply kubectl's checks.
+pub fn parse_raw(text: &str, path: &Path) -> crate::Result<serde_json::Value> {
+    match document(text, path)? {
+        Some(node) => serde::Deserialize::deserialize(node)
+            .map_err(|e| invalid(path, format!("could not be read as data: {e}"))),
+        None => Ok(serde_json::Value::Null),
+    }
+}
+
+fn document<'a>(text: &'a str, path: &Path) -> crate::Result<Option<yaml11::Node<'a>>> {
+    check_size(text.len() as u64, path)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value = yaml11::parse_first_document(text).map_err(|e| {
+    yaml11::parse_first_document(text).map_err(|e| {
         invalid(
             path,
             format!(
@@ -52,17 +83,20 @@ pub fn parse(text: &str, path: &Path) -> crate::Result<Config> {
                 e.line, e.column, e.message
             ),
         )
-    })?;
-    let config = if value.is_null() {
-        Config::default()
-    } else {
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let what = describe(e.inner());
-            invalid(path, format!("has a wrong value at {}: {what}", e.path()))
-        })?
-    };
-    check(&config, path)?;
-    Ok(with_exec_defaults(config))
+    })
+}
+
+fn check_size(bytes: u64, path: &Path) -> crate::Result<()> {
+    if bytes <= MAX_FILE_BYTES {
+        return Ok(());
+    }
+    Err(crate::Error::invalid_input(format!(
+        "kubeconfig {} is {} MiB, more than the {} MiB we read",
+        path.display(),
+        bytes >> 20,
+        MAX_FILE_BYTES >> 20
+    ))
+    .with_hint("split it into several files and list them in KUBECONFIG"))
 }
 
 /// client-go defaults `interactiveMode` to IfAvailable for the beta and alpha exec APIs.
@@ -92,7 +126,7 @@ fn invalid(path: &Path, what: String) -> crate::Error {
 
 /// serde's message without the offending value, which may be a secret put in the wrong place:
 /// `invalid type: string "s3cr3t", expected a sequence` becomes `invalid type: string, expected a sequence`.
-fn describe(error: &serde_json::Error) -> String {
+fn describe(error: &yaml11::DeError) -> String {
     let text = error.to_string();
     match (text.find(" \""), text.rfind("\",")) {
         (Some(open), Some(close)) if close > open => {
@@ -128,9 +162,12 @@ fn check(config: &Config, path: &Path) -> crate::Result<()> {
                 ("client-key-data", &u.name, &u.value.client_key_data),
             ]
         }));
+    // One buffer for all decodes: a 50,000-context file has 150,000 of them.
+    let mut decoded = Vec::new();
     for (field, name, data) in data_fields {
+        decoded.clear();
         if base64::engine::general_purpose::STANDARD
-            .decode(data)
+            .decode_vec(data, &mut decoded)
             .is_err()
         {
             return Err(crate::Error::invalid_input(format!(
@@ -221,7 +258,7 @@ mod tests {
             "users:\n- name: u\n  user:\n    exec:\n      command: x\n      args: s3cr3t-value\n";
         let error = parse(text, Path::new("/tmp/k.yaml")).unwrap_err();
         assert!(
-            error.message.contains("users[0]: user.exec.args"),
+            error.message.contains("at users[0].user.exec.args: "),
             "{}",
             error.message
         );
@@ -239,7 +276,7 @@ mod tests {
         assert!(
             error
                 .message
-                .contains("contexts[0]: name must be a string, not a boolean"),
+                .contains("at contexts[0].name: must be a string, not a boolean"),
             "{}",
             error.message
         );
@@ -264,5 +301,35 @@ mod tests {
         assert_eq!(merged.cluster_files["c"], PathBuf::from("a"));
         assert_eq!(merged.cluster_files["d"], PathBuf::from("b"));
         assert_eq!(merged.config.current_context, "x");
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_fails_before_it_is_read() {
+        let path =
+            std::env::temp_dir().join(format!("ks-onboard-huge-{}.yaml", std::process::id()));
+        // Sparse: as large as the limit plus one byte on paper, no memory or disk used.
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_FILE_BYTES + 1).unwrap();
+        let source = Source {
+            path: path.clone(),
+            origin: super::super::sources::Origin::Flag,
+            exists: true,
+        };
+        let error = load(&[source]).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(error.kind, crate::ErrorKind::InvalidInput);
+        assert!(
+            error
+                .message
+                .contains("is 512 MiB, more than the 512 MiB we read"),
+            "{}",
+            error.message
+        );
+        assert!(error.hint.unwrap().contains("split it"));
+    }
+
+    #[test]
+    fn a_file_at_the_size_limit_is_read() {
+        assert!(check_size(MAX_FILE_BYTES, Path::new("k")).is_ok());
     }
 }

@@ -2,8 +2,11 @@
 //! with its omit-empty rules, so that printing a loaded file gives what `kubectl config view`
 //! gives. Fields we do not know are ignored on load, as kubectl ignores them.
 
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 
 fn is_false(value: &bool) -> bool {
     !*value
@@ -189,36 +192,133 @@ impl<T: Entry + Serialize> Serialize for Named<T> {
 
 impl<'de, T: Entry + Deserialize<'de>> Deserialize<'de> for Named<T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read as a map so the value's key can depend on T; unknown keys are ignored.
-        let mut map = BTreeMap::<String, serde_json::Value>::deserialize(deserializer)?;
-        let name = match map.remove("name") {
-            None | Some(serde_json::Value::Null) => String::new(),
-            Some(serde_json::Value::String(name)) => name,
-            Some(other) => {
-                return Err(serde::de::Error::custom(format!(
-                    "name must be a string, not {}",
-                    json_kind(&other)
-                )))
-            }
-        };
-        let value = match map.remove(T::FIELD) {
-            None | Some(serde_json::Value::Null) => T::default(),
-            // Keep the path inside the entry for the error message.
-            Some(value) => serde_path_to_error::deserialize(value).map_err(|e| {
-                serde::de::Error::custom(format!("{}.{}: {}", T::FIELD, e.path(), e.inner()))
-            })?,
-        };
-        Ok(Named { name, value })
+        deserializer.deserialize_map(NamedVisitor(PhantomData))
     }
 }
 
-fn json_kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "a list",
-        serde_json::Value::Object(_) => "a mapping",
+/// Reads `{ name, <T::FIELD>: … }` in one pass; unknown keys are ignored, a null value is the
+/// default, as kubectl reads them.
+struct NamedVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Entry + Deserialize<'de>> Visitor<'de> for NamedVisitor<T> {
+    type Value = Named<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a mapping with name and {}", T::FIELD)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Named<T>, A::Error> {
+        let mut named = Named {
+            name: String::new(),
+            value: T::default(),
+        };
+        while let Some(key) = map.next_key_seed(KeySeed(T::FIELD))? {
+            match key {
+                Key::Name => named.name = map.next_value::<EntryName>()?.0,
+                Key::Value => named.value = map.next_value::<Option<T>>()?.unwrap_or_default(),
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(named)
+    }
+}
+
+enum Key {
+    Name,
+    Value,
+    Other,
+}
+
+/// Tells `name` and the entry's value field apart without allocating the key.
+struct KeySeed(&'static str);
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        Ok(match key {
+            "name" => Key::Name,
+            key if key == self.0 => Key::Value,
+            _ => Key::Other,
+        })
+    }
+}
+
+/// An entry's name: a string or nothing; anything else is an error naming what it is instead.
+struct EntryName(String);
+
+impl<'de> Deserialize<'de> for EntryName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(EntryNameVisitor)
+    }
+}
+
+struct EntryNameVisitor;
+
+impl EntryNameVisitor {
+    fn not_a_string<E: de::Error>(kind: &str) -> E {
+        E::custom(format!("must be a string, not {kind}"))
+    }
+}
+
+impl<'de> Visitor<'de> for EntryNameVisitor {
+    type Value = EntryName;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<EntryName, E> {
+        Ok(EntryName(name.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, name: String) -> Result<EntryName, E> {
+        Ok(EntryName(name))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<EntryName, E> {
+        Ok(EntryName(String::new()))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<EntryName, E> {
+        Ok(EntryName(String::new()))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<EntryName, E> {
+        Err(Self::not_a_string("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<EntryName, E> {
+        Err(Self::not_a_string("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<EntryName, E> {
+        Err(Self::not_a_string("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<EntryName, E> {
+        Err(Self::not_a_string("a number"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<EntryName, A::Error> {
+        Err(Self::not_a_string("a list"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<EntryName, A::Error> {
+        Err(Self::not_a_string("a mapping"))
     }
 }

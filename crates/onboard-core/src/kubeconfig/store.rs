@@ -192,14 +192,7 @@ impl Store {
         };
         // Checked with kubectl's rules first, so a damaged store is reported, not rewritten.
         load::parse(&text, &self.path)?;
-        super::yaml11::parse_first_document(&text).map_err(|e| {
-            crate::Error::invalid_input(format!(
-                "the app's kubeconfig store {} is not valid YAML at line {}, column {}",
-                self.path.display(),
-                e.line,
-                e.column
-            ))
-        })
+        load::parse_raw(&text, &self.path)
     }
 
     fn write(&self, doc: &Value) -> crate::Result<()> {

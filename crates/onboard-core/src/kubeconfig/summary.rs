@@ -2,9 +2,10 @@
 //! and how it authenticates, never a credential itself.
 
 use super::load::Merged;
-use super::model::AuthInfo;
+use super::model::{AuthInfo, Cluster};
 use super::secrets;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// How a user authenticates, by kind only (the values stay in Rust).
@@ -104,23 +105,34 @@ pub struct KubeconfigSummary {
 
 pub fn summarize(merged: &Merged) -> KubeconfigSummary {
     let config = &merged.config;
-    let cluster = |name: &str| config.clusters.iter().flatten().find(|c| c.name == name);
-    let user = |name: &str| config.auth_infos.iter().flatten().find(|u| u.name == name);
+    // Indexed by name: a linear search per context is quadratic at 50,000 contexts.
+    let clusters: HashMap<&str, &Cluster> = config
+        .clusters
+        .iter()
+        .flatten()
+        .map(|c| (c.name.as_str(), &c.value))
+        .collect();
+    let users: HashMap<&str, &AuthInfo> = config
+        .auth_infos
+        .iter()
+        .flatten()
+        .map(|u| (u.name.as_str(), &u.value))
+        .collect();
     let contexts = config
         .contexts
         .iter()
         .flatten()
         .map(|entry| {
             let context = &entry.value;
-            let found = cluster(&context.cluster);
+            let found = clusters.get(context.cluster.as_str());
             ContextSummary {
                 name: entry.name.clone(),
                 cluster: context.cluster.clone(),
-                server: found.map(|c| c.value.server.clone()),
+                server: found.map(|c| c.server.clone()),
                 user: context.auth_info.clone(),
-                auth: AuthKind::of(user(&context.auth_info).map(|u| &u.value)),
+                auth: AuthKind::of(users.get(context.auth_info.as_str()).copied()),
                 namespace: context.namespace.clone(),
-                insecure: found.is_some_and(|c| c.value.insecure_skip_tls_verify),
+                insecure: found.is_some_and(|c| c.insecure_skip_tls_verify),
                 file: merged.cluster_files.get(&context.cluster).cloned(),
                 imported: false,
             }

@@ -4,6 +4,7 @@
 use super::load::Merged;
 use super::model::Config;
 use base64::Engine;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,13 +21,19 @@ pub struct ViewOptions {
 const DATA_OMITTED: &str = "DATA+OMITTED";
 const REDACTED: &str = "REDACTED";
 
-pub fn view(merged: &Merged, options: ViewOptions) -> crate::Result<Config> {
-    let mut config = merged.config.clone();
+/// Takes the merged config by value: copying a 300 MB config only to print it would double
+/// the memory a large file needs.
+pub fn view(merged: Merged, options: ViewOptions) -> crate::Result<Config> {
+    let Merged {
+        mut config,
+        cluster_files,
+        user_files,
+    } = merged;
     if options.minify {
         minify(&mut config)?;
     }
     if options.flatten {
-        flatten(&mut config, merged)?;
+        flatten(&mut config, &cluster_files, &user_files)?;
     }
     if !options.raw {
         redact(&mut config);
@@ -82,9 +89,13 @@ fn keep<T>(list: Option<Vec<T>>, wanted: impl Fn(&T) -> bool) -> Option<Vec<T>> 
     (!kept.is_empty()).then_some(kept)
 }
 
-fn flatten(config: &mut Config, merged: &Merged) -> crate::Result<()> {
+fn flatten(
+    config: &mut Config,
+    cluster_files: &BTreeMap<String, PathBuf>,
+    user_files: &BTreeMap<String, PathBuf>,
+) -> crate::Result<()> {
     for cluster in config.clusters.iter_mut().flatten() {
-        let base = merged.cluster_files.get(&cluster.name);
+        let base = cluster_files.get(&cluster.name);
         embed(
             &mut cluster.value.certificate_authority,
             &mut cluster.value.certificate_authority_data,
@@ -92,7 +103,7 @@ fn flatten(config: &mut Config, merged: &Merged) -> crate::Result<()> {
         )?;
     }
     for user in config.auth_infos.iter_mut().flatten() {
-        let base = merged.user_files.get(&user.name);
+        let base = user_files.get(&user.name);
         let value = &mut user.value;
         embed(
             &mut value.client_certificate,
