@@ -168,9 +168,10 @@ fn parse_rename(text: &str) -> onboard_core::Result<(String, String)> {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The context (default: --context, else the current context).
+    /// The context (default: --context, else the current context). Not called `context`:
+    /// clap would take it for the global `--context` flag.
     #[arg(value_name = "CONTEXT")]
-    pub context: Option<String>,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -178,7 +179,7 @@ pub struct UseRoleArgs {
     #[arg(value_enum)]
     pub role: RoleArg,
     #[arg(value_name = "CONTEXT")]
-    pub context: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -212,7 +212,7 @@ fn roles_are_checked_remembered_and_shown() {
         serde_json::json!([{"field": "client-key-data", "place": {"kind": "keyring"}}])
     );
     assert_eq!(shown["cluster"]["server"], "https://10.2.0.1:6443");
-    let table = env.ok(&["kubeconfig", "show", "host"]);
+    let table = env.ok(&["kubeconfig", "show", "host", "--context", "member"]);
     assert!(table.contains("token: •••• in the OS keyring"), "{table}");
     let missing = env.cli(&["kubeconfig", "use-role", "host", "nope"]);
     assert_eq!(missing.status.code(), Some(1));

@@ -318,7 +318,7 @@ fn ca_label(ca: &CaSource) -> String {
 
 pub fn show(global: &GlobalArgs, args: &ShowArgs) -> onboard_core::Result<()> {
     let workspace = workspace(global)?;
-    let name = match args.context.as_ref().or(global.context.as_ref()) {
+    let name = match args.name.as_ref().or(global.context.as_ref()) {
         Some(name) => name.clone(),
         None => {
             let current = workspace.load()?.config.current_context;
@@ -339,7 +339,7 @@ pub fn use_role(global: &GlobalArgs, args: &UseRoleArgs) -> onboard_core::Result
         RoleArg::Host => Role::Host,
         RoleArg::Member => Role::Member,
     };
-    let roles = workspace(global)?.use_role(role, &args.context)?;
+    let roles = workspace(global)?.use_role(role, &args.name)?;
     output::print(&roles, global.output)
 }
 
