@@ -30,6 +30,7 @@ const context = (name: string, server: string | null, auth: { kind: "token" } | 
   namespace: "",
   insecure: false,
   file: "/home/ada/.kube/prod.yaml",
+  imported: false,
 });
 
 beforeEach(async () => {

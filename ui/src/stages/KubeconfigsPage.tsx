@@ -11,6 +11,7 @@ import {
   type Role,
 } from "../backend";
 import ErrorNotice from "../components/ErrorNotice";
+import ContextDetailsButton from "./ContextDetails";
 
 /** Rows drawn at once; typing in the search narrows the list (a virtualised list comes later). */
 const MAX_ROWS = 200;
@@ -22,9 +23,12 @@ type Load = { summary: KubeconfigSummary } | { error: BackendError } | null;
 export default function KubeconfigsPage({
   status,
   onStatus,
+  onContextsChanged,
 }: {
   status: AppStatus;
   onStatus: (status: AppStatus) => void;
+  /** Contexts were removed: the list must be read again. */
+  onContextsChanged: () => void;
 }) {
   const { t } = useTranslation();
   const [load, setLoad] = useState<Load>(null);
@@ -88,7 +92,16 @@ export default function KubeconfigsPage({
           </thead>
           <tbody>
             {matches.slice(0, MAX_ROWS).map((context) => (
-              <ContextRow key={context.name} context={context} status={status} onAssign={assign} />
+              <ContextRow
+                key={context.name}
+                context={context}
+                status={status}
+                onAssign={assign}
+                onRemoved={(next) => {
+                  onStatus(next);
+                  onContextsChanged();
+                }}
+              />
             ))}
           </tbody>
         </table>
@@ -102,10 +115,12 @@ function ContextRow({
   context,
   status,
   onAssign,
+  onRemoved,
 }: {
   context: ContextSummary;
   status: AppStatus;
   onAssign: (role: Role, context: string) => void;
+  onRemoved: (status: AppStatus) => void;
 }) {
   const { t } = useTranslation();
   const isHost = status.hostContext === context.name;
@@ -113,7 +128,10 @@ function ContextRow({
   return (
     <tr data-context={context.name} className={isHost || isMember ? "assigned" : undefined}>
       <th scope="row">
-        <span className="context-name">{context.name}</span>
+        <span className="context-name">
+          {context.name}
+          {context.imported && <span className="badge imported">{t("kubeconfigs.imported")}</span>}
+        </span>
         <span className="secondary">
           {t("kubeconfigs.namespace", { namespace: context.namespace || "default" })}
         </span>
@@ -137,12 +155,13 @@ function ContextRow({
         <button type="button" className={isMember ? "role on" : "role"} aria-pressed={isMember} onClick={() => onAssign("member", context.name)}>
           {t("kubeconfigs.member")}
         </button>
+        <ContextDetailsButton context={context.name} onRemoved={onRemoved} />
       </td>
     </tr>
   );
 }
 
-function authLabel(auth: AuthKind, t: (key: string, options?: Record<string, string>) => string): string {
+export function authLabel(auth: AuthKind, t: (key: string, options?: Record<string, string>) => string): string {
   switch (auth.kind) {
     case "exec":
       return t("kubeconfigs.auth.exec", { command: auth.command });
