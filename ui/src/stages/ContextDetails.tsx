@@ -19,7 +19,13 @@ export default function ContextDetailsButton({ context, onRemoved }: { context: 
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button type="button" className="role" aria-label={t("details.openFor", { name: context })} onClick={() => setOpen(true)}>
+      <button
+        type="button"
+        className="role"
+        aria-label={t("details.openFor", { name: context })}
+        data-action="details"
+        onClick={() => setOpen(true)}
+      >
         {t("details.open")}
       </button>
       {open && (

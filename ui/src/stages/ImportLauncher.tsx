@@ -26,6 +26,7 @@ export default function ImportLauncher({ onImported }: { onImported: () => void 
       <button
         type="button"
         className="primary"
+        data-testid="open-import"
         onClick={() => {
           setOutcome(null);
           setOpen(true);

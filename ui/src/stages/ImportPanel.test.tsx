@@ -219,6 +219,19 @@ describe("the import dialog", () => {
     await user.click(screen.getByRole("button", { name: `Remove ${A}` }));
     expect(within(files).getAllByRole("listitem")).toHaveLength(1);
   });
+
+  it("takes files dropped while it is open: back to the file list, the old preview dropped", async () => {
+    const user = userEvent.setup({ delay: null });
+    render(<App />);
+    await user.click(await screen.findByRole("button", { name: "Import kubeconfigs…" }));
+    await user.click(screen.getByRole("radio", { name: "Default locations" }));
+    await user.click(screen.getByRole("button", { name: "Preview" }));
+    await screen.findByTestId("import-preview");
+    act(() => dragHandler!({ payload: { type: "drop", paths: [B] } }));
+    expect(screen.getByRole<HTMLInputElement>("radio", { name: "Files" }).checked).toBe(true);
+    expect(screen.getByRole("list", { name: "Files to import" }).textContent).toContain(B);
+    expect(screen.queryByTestId("import-preview")).toBeNull();
+  });
 });
 
 const SECRET = "eyJhbGciOi-secret-token-value";

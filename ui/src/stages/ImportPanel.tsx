@@ -50,10 +50,16 @@ export default function ImportPanel({
     setPreviewed(null);
     setFailure(null);
   };
+  // The file list also changes from outside (files dropped onto the window): show it.
+  const [listedPaths, setListedPaths] = useState(paths);
+  if (listedPaths !== paths) {
+    setListedPaths(paths);
+    changeSource(() => setKind("files"));
+  }
   const addPath = () => {
     const path = typedPath.trim();
     if (!path) return;
-    changeSource(() => onPathsChange(paths.includes(path) ? paths : [...paths, path]));
+    if (!paths.includes(path)) onPathsChange([...paths, path]);
     setTypedPath("");
   };
 
@@ -138,7 +144,7 @@ export default function ImportPanel({
               }}
               data-testid="import-path"
             />
-            <button type="button" className="ghost" onClick={addPath} disabled={!typedPath.trim()}>
+            <button type="button" className="ghost" onClick={addPath} disabled={!typedPath.trim()} data-testid="add-path">
               {t("import.add")}
             </button>
           </div>
@@ -153,7 +159,7 @@ export default function ImportPanel({
                     type="button"
                     className="ghost"
                     aria-label={t("import.removePath", { path })}
-                    onClick={() => changeSource(() => onPathsChange(paths.filter((p) => p !== path)))}
+                    onClick={() => onPathsChange(paths.filter((p) => p !== path))}
                   >
                     {t("import.remove")}
                   </button>
@@ -182,7 +188,7 @@ export default function ImportPanel({
       {kind === "defaultLocations" && <p className="muted">{t("import.defaultNote")}</p>}
 
       <div className="dialog-actions">
-        <button type="button" className="ghost" onClick={preview} disabled={busy || source() === null}>
+        <button type="button" className="ghost" onClick={preview} disabled={busy || source() === null} data-testid="run-preview">
           {t("import.preview")}
         </button>
       </div>
