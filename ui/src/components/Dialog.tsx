@@ -26,6 +26,17 @@ export default function Dialog({
   const close = useRef(onClose);
   close.current = onClose;
 
+  // Escape is heard at the document, so it works even when focus has left the dialog (a
+  // control that was clicked got disabled); only the topmost dialog closes.
+  useEffect(() => {
+    const onEscape = (event: KeyboardEvent) => {
+      const dialogs = document.querySelectorAll(".dialog");
+      if (event.key === "Escape" && dialogs[dialogs.length - 1] === box.current) close.current();
+    };
+    document.addEventListener("keydown", onEscape);
+    return () => document.removeEventListener("keydown", onEscape);
+  }, []);
+
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const first = box.current?.querySelector<HTMLElement>(FIELDS) ?? box.current?.querySelector<HTMLElement>(FOCUSABLE);
@@ -36,12 +47,7 @@ export default function Dialog({
     };
   }, []);
 
-  const onKeyDown = (event: React.KeyboardEvent) => {
-    if (event.key === "Escape") {
-      event.stopPropagation();
-      close.current();
-      return;
-    }
+  const onTabKey = (event: React.KeyboardEvent) => {
     if (event.key !== "Tab" || !box.current) return;
     const controls = Array.from(box.current.querySelectorAll<HTMLElement>(FOCUSABLE));
     const [first, last] = [controls[0], controls[controls.length - 1]];
@@ -63,7 +69,7 @@ export default function Dialog({
         aria-modal="true"
         aria-labelledby={titleId}
         data-testid={testId}
-        onKeyDown={onKeyDown}
+        onKeyDown={onTabKey}
       >
         <h2 id={titleId} className="dialog-title">
           {title}

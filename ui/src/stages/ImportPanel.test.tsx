@@ -135,6 +135,10 @@ describe("the import dialog", () => {
     expect(broken.textContent).toContain("not valid YAML at line 2");
     expect(broken.textContent).toContain("fix the file");
     expect(screen.getByRole("button", { name: "Import 3 contexts" })).toBeTruthy();
+    // Focus stayed on Preview while it ran, so the keyboard still works: Escape closes.
+    expect(document.activeElement).toBe(screen.getByRole("button", { name: "Preview" }));
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).toBeNull();
   });
 
   it("leaves a context with a problem unticked", async () => {
@@ -218,6 +222,7 @@ describe("the import dialog", () => {
     expect(screen.getByTestId("drop-hint")).toBeTruthy();
     await user.click(screen.getByRole("button", { name: `Remove ${A}` }));
     expect(within(files).getAllByRole("listitem")).toHaveLength(1);
+    expect(document.activeElement).toBe(screen.getByLabelText("Path of a kubeconfig file"));
   });
 
   it("takes files dropped while it is open: back to the file list, the old preview dropped", async () => {

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import {
   backend,
@@ -39,9 +39,14 @@ export default function ImportPanel({
   const { t } = useTranslation();
   const [kind, setKind] = useState<SourceKind>("files");
   const [typedPath, setTypedPath] = useState("");
+  // Adding or removing a path unmounts or disables the control that was used: focus goes
+  // back to the path field, ready for the next one.
+  const pathField = useRef<HTMLInputElement>(null);
   const [text, setText] = useState("");
   const [previewed, setPreviewed] = useState<Previewed | null>(null);
   const [failure, setFailure] = useState<{ title: string; error: BackendError } | null>(null);
+  // While a request runs, the buttons ignore clicks but stay enabled: disabling the button
+  // that has focus would drop the keyboard focus out of the dialog.
   const [busy, setBusy] = useState(false);
 
   // A changed source makes the preview stale: its groups and names no longer apply.
@@ -61,6 +66,7 @@ export default function ImportPanel({
     if (!path) return;
     if (!paths.includes(path)) onPathsChange([...paths, path]);
     setTypedPath("");
+    pathField.current?.focus();
   };
 
   const source = (): ImportSource | null => {
@@ -71,7 +77,7 @@ export default function ImportPanel({
 
   const preview = async () => {
     const from = source();
-    if (!from) return;
+    if (!from || busy) return;
     setBusy(true);
     setFailure(null);
     try {
@@ -94,7 +100,7 @@ export default function ImportPanel({
     : [];
 
   const runImport = async () => {
-    if (!previewed || choices.length === 0) return;
+    if (!previewed || choices.length === 0 || busy) return;
     setBusy(true);
     setFailure(null);
     try {
@@ -131,6 +137,7 @@ export default function ImportPanel({
           <div className="path-entry">
             <input
               id="import-path"
+              ref={pathField}
               type="text"
               value={typedPath}
               spellCheck={false}
@@ -159,7 +166,10 @@ export default function ImportPanel({
                     type="button"
                     className="ghost"
                     aria-label={t("import.removePath", { path })}
-                    onClick={() => onPathsChange(paths.filter((p) => p !== path))}
+                    onClick={() => {
+                      onPathsChange(paths.filter((p) => p !== path));
+                      pathField.current?.focus();
+                    }}
                   >
                     {t("import.remove")}
                   </button>
@@ -188,7 +198,7 @@ export default function ImportPanel({
       {kind === "defaultLocations" && <p className="muted">{t("import.defaultNote")}</p>}
 
       <div className="dialog-actions">
-        <button type="button" className="ghost" onClick={preview} disabled={busy || source() === null} data-testid="run-preview">
+        <button type="button" className="ghost" onClick={preview} disabled={source() === null} aria-busy={busy} data-testid="run-preview">
           {t("import.preview")}
         </button>
       </div>
@@ -206,7 +216,7 @@ export default function ImportPanel({
         <button type="button" className="ghost" onClick={onClose}>
           {t("import.cancel")}
         </button>
-        <button type="button" className="primary" onClick={runImport} disabled={busy || choices.length === 0}>
+        <button type="button" className="primary" onClick={runImport} disabled={choices.length === 0} aria-busy={busy}>
           {busy ? t("import.working") : t("import.import", { count: choices.length })}
         </button>
       </div>
