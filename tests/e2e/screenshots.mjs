@@ -10,6 +10,31 @@ mkdirSync(out, { recursive: true });
 const STAGES = ["kubeconfigs", "host", "proxy-address", "add-cluster", "join", "clusters"];
 
 const args = ["--kubeconfig", fileURLToPath(new URL("./fixtures/two-clusters.yaml", import.meta.url))];
+const IMPORT_FILES = ["host.yaml", "member.yaml"].map((name) => fileURLToPath(new URL(`./fixtures/import/${name}`, import.meta.url)));
+
+/** The import dialog showing its preview of the two kubeadm fixtures (nothing is imported). */
+async function importPreview(browser, file) {
+  await (await browser.$('nav [data-stage="kubeconfigs"]')).click();
+  await (await browser.$('[data-testid="open-import"]')).click();
+  for (const path of IMPORT_FILES) {
+    await (await browser.$('[data-testid="import-path"]')).setValue(path);
+    await (await browser.$('[data-testid="add-path"]')).click();
+  }
+  await (await browser.$('[data-testid="run-preview"]')).click();
+  await textOf(browser, '[data-testid="import-preview"]');
+  await browser.saveScreenshot(file);
+  console.log(`saved ${file}`);
+  await browser.keys(["Escape"]);
+}
+
+/** The details of a context read from the user's files. */
+async function contextDetails(browser, file) {
+  await (await browser.$('tr[data-context="kubesphere-host"] [data-action="details"]')).click();
+  await (await browser.$('[data-testid="context-details"] [data-field="token"]')).waitForDisplayed({ timeout: 10_000 });
+  await browser.saveScreenshot(file);
+  console.log(`saved ${file}`);
+  await browser.keys(["Escape"]);
+}
 const { browser, close } = await openApp({ args });
 try {
   await browser.execute(() => {
@@ -28,6 +53,8 @@ try {
       await browser.saveScreenshot(file);
       console.log(`saved ${file}`);
     }
+    await importPreview(browser, join(out, `${language}-1b-import.png`));
+    await contextDetails(browser, join(out, `${language}-1c-context-details.png`));
   }
 } finally {
   await close();
@@ -44,6 +71,8 @@ try {
     await dark.browser.saveScreenshot(file);
     console.log(`saved ${file}`);
   }
+  await (await dark.browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
+  await importPreview(dark.browser, join(out, "en-dark-1b-import.png"));
 } finally {
   await dark.close();
 }

@@ -2,8 +2,8 @@
 // real app binary. The binary must come from `tauri build`: a plain `cargo build` loads the
 // dev server instead of the bundled UI. Needs a display: run under `xvfb-run`.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
-import { homedir } from "node:os";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { remote } from "webdriverio";
 
@@ -32,11 +32,15 @@ async function waitForPort(port, timeoutMs) {
 }
 
 /** Opens the app; returns { browser, close }. `args` are passed to the app binary, `env`
- * is added to its environment (through tauri-driver and WebKitWebDriver, which pass it on). */
+ * is added to its environment (through tauri-driver and WebKitWebDriver, which pass it on).
+ * Unless `env` names one, the app keeps its store in a fresh directory, removed on close:
+ * no test run ever writes to the user's own ~/.local/share. */
 export async function openApp({ args = [], env = {}, port = 4444 } = {}) {
   if (!existsSync(application)) {
     throw new Error(`app binary not found at ${application}: build it with \`npm exec --prefix ui -- tauri build\``);
   }
+  const dataDir = env.KS_ONBOARD_DATA_DIR ? null : mkdtempSync(join(tmpdir(), "ks-onboard-e2e-data-"));
+  const appEnv = dataDir ? { KS_ONBOARD_DATA_DIR: dataDir, ...env } : env;
   // The driver, WebKitWebDriver and the app run in a process group of their own, so closing
   // ends all three even when the WebDriver session cannot be deleted; their output goes to a
   // log file, so a process left behind cannot hold the test runner's pipes open.
@@ -44,7 +48,7 @@ export async function openApp({ args = [], env = {}, port = 4444 } = {}) {
   const log = openSync(join(ARTIFACTS, "tauri-driver.log"), "a");
   const driver = spawn(driverBinary(), ["--port", String(port)], {
     stdio: ["ignore", log, log],
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...appEnv },
     detached: true,
   });
   closeSync(log);
@@ -56,6 +60,7 @@ export async function openApp({ args = [], env = {}, port = 4444 } = {}) {
       // already gone
     }
     await exited;
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     await waitForPort(port, 10_000);

@@ -215,8 +215,8 @@ describe("the shell", () => {
     ]);
     expect(navButtons()[0]).toHaveProperty("ariaCurrent", "step");
     expect(screen.getByRole("heading", { level: 2, name: "Kubeconfigs" })).toBeTruthy();
-    const sources = await screen.findByTestId("kubeconfig-sources");
-    expect(sources.textContent).toContain("/home/ada/.kube/prod.yaml");
+    // The sources line first shows the default, then the status from Rust once it arrives.
+    await waitFor(() => expect(screen.getByTestId("kubeconfig-sources").textContent).toContain("/home/ada/.kube/prod.yaml"));
     expect(screen.getByTestId("status-bar").textContent).toContain("/home/ada/.kube/prod.yaml");
   });
 

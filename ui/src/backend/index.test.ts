@@ -8,6 +8,10 @@ describe("toBackendError", () => {
     expect([error.kind, error.message, error.hint]).toEqual(["notFound", "no such context", "pick another"]);
   });
 
+  it("keeps unavailable, the kind of a missing OS keyring", () => {
+    expect(toBackendError({ kind: "unavailable", message: "no keyring", hint: "start one" }).kind).toBe("unavailable");
+  });
+
   it("turns a kind this UI does not know into unknown", () => {
     expect(toBackendError({ kind: "fromTheFuture", message: "m", hint: null }).kind).toBe("unknown");
   });

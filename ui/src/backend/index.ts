@@ -1,8 +1,29 @@
 // The only door to the Rust side: every `invoke` goes through the generated bindings,
 // and every failure comes out as a BackendError with the Rust error's kind, message and hint.
-import { commands, type ErrorKind, type Role } from "./bindings";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { commands, type ErrorKind, type ImportChoice_Deserialize, type ImportSource, type Role } from "./bindings";
 
-export type { AppStatus, AuthKind, ConnectionReport, ContextSummary, ErrorKind, KubeconfigSummary, Role, Stage, Target } from "./bindings";
+export type {
+  AppStatus,
+  AuthKind,
+  CaSource,
+  Candidate,
+  Conflict,
+  ContextDetails,
+  ConnectionReport,
+  ContextSummary,
+  Credential,
+  ErrorKind,
+  FoundGroup,
+  ImportOutcome,
+  ImportPreview,
+  ImportSource,
+  KubeconfigSummary,
+  Role,
+  Stage,
+  Target,
+} from "./bindings";
+export type ImportChoice = ImportChoice_Deserialize;
 export { STAGES } from "./bindings";
 
 export class BackendError extends Error {
@@ -17,7 +38,7 @@ export class BackendError extends Error {
   }
 }
 
-const KNOWN_KINDS: readonly string[] = ["invalidInput", "notFound", "io", "internal", "connection"] satisfies ErrorKind[];
+const KNOWN_KINDS: readonly string[] = ["invalidInput", "notFound", "io", "unavailable", "connection", "internal"] satisfies ErrorKind[];
 
 /** Accepts whatever a rejected invoke gives and keeps only the `{ kind, message, hint }` shape;
  * a kind this UI does not know yet (a newer backend) becomes "unknown" instead of crashing. */
@@ -46,4 +67,21 @@ export const backend = {
   useOwnKubeconfigs: () => call(commands.useOwnKubeconfigs),
   /** Contacts the context's cluster: only when the user asks. A failed connection is a report, not an error. */
   testConnection: (context: string) => call(() => commands.testConnection(context)),
+  previewImport: (source: ImportSource) => call(() => commands.previewImport(source)),
+  importContexts: (source: ImportSource, choices: ImportChoice[]) => call(() => commands.importContexts(source, choices)),
+  contextDetails: (context: string) => call(() => commands.contextDetails(context)),
+  removeContexts: (contexts: string[]) => call(() => commands.removeContexts(contexts)),
 };
+
+/** A drag of files over the window, as Tauri reports it (the webview itself never sees
+ * dropped files: Tauri takes the drop and hands over their paths). */
+export type FileDrag = { type: "enter"; paths: string[] } | { type: "drop"; paths: string[] } | { type: "leave" };
+
+/** Listens for files dragged onto the window; resolves to the function that stops listening.
+ * Rejects where the window cannot report drops (no Tauri runtime, or listening not allowed). */
+export async function onFileDrag(listener: (drag: FileDrag) => void): Promise<() => void> {
+  return getCurrentWebview().onDragDropEvent(({ payload }) => {
+    if (payload.type === "over") return;
+    listener(payload.type === "leave" ? { type: "leave" } : { type: payload.type, paths: payload.paths });
+  });
+}

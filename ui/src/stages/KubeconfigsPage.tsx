@@ -13,6 +13,7 @@ import {
 } from "../backend";
 import ErrorNotice from "../components/ErrorNotice";
 import { ConnectionTests } from "./ConnectionTest";
+import ContextDetailsButton from "./ContextDetails";
 
 /** Every row has this height (CSS clips its lines to it): fixed sizes keep 50,000 rows cheap. */
 export const ROW_HEIGHT = 68;
@@ -26,9 +27,12 @@ type Load = { summary: KubeconfigSummary } | { error: BackendError } | null;
 export default function KubeconfigsPage({
   status,
   onStatus,
+  onContextsChanged,
 }: {
   status: AppStatus;
   onStatus: (status: AppStatus) => void;
+  /** Contexts were removed: the list must be read again. */
+  onContextsChanged: () => void;
 }) {
   const { t } = useTranslation();
   const [load, setLoad] = useState<Load>(null);
@@ -90,7 +94,12 @@ export default function KubeconfigsPage({
         </span>
       </div>
       {refused && <ErrorNotice error={refused} title={t("kubeconfigs.refused")} />}
-      <ContextList contexts={matches} stale={needle !== query.trim().toLowerCase()} status={status} onAssign={assign} />
+      <ContextList contexts={matches} stale={needle !== query.trim().toLowerCase()} status={status} onAssign={assign}
+        onRemoved={(next) => {
+          onStatus(next);
+          onContextsChanged();
+        }}
+      />
       <ConnectionTests status={status} />
     </section>
   );
@@ -105,11 +114,13 @@ function ContextList({
   stale,
   status,
   onAssign,
+  onRemoved,
 }: {
   contexts: ContextSummary[];
   stale: boolean;
   status: AppStatus;
   onAssign: (role: Role, context: string) => void;
+  onRemoved: (status: AppStatus) => void;
 }) {
   const { t } = useTranslation();
   const scroller = useRef<HTMLDivElement>(null);
@@ -180,6 +191,7 @@ function ContextList({
                 context={context}
                 status={status}
                 onAssign={onAssign}
+                onRemoved={onRemoved}
               />
             );
           })}
@@ -197,6 +209,7 @@ function ContextRow({
   context,
   status,
   onAssign,
+  onRemoved,
 }: {
   index: number;
   top: number;
@@ -205,6 +218,7 @@ function ContextRow({
   context: ContextSummary;
   status: AppStatus;
   onAssign: (role: Role, context: string) => void;
+  onRemoved: (status: AppStatus) => void;
 }) {
   const { t } = useTranslation();
   const isHost = status.hostContext === context.name;
@@ -221,7 +235,10 @@ function ContextRow({
       className={isHost || isMember ? "assigned" : undefined}
     >
       <th scope="row" role="rowheader">
-        <span className="context-name">{context.name}</span>
+        <span className="context-name">
+          {context.name}
+          {context.imported && <span className="badge imported">{t("kubeconfigs.imported")}</span>}
+        </span>
         <span className="secondary">
           {t("kubeconfigs.namespace", { namespace: context.namespace || "default" })}
         </span>
@@ -245,12 +262,13 @@ function ContextRow({
         <button type="button" className={isMember ? "role on" : "role"} aria-pressed={isMember} onClick={() => onAssign("member", context.name)}>
           {t("kubeconfigs.member")}
         </button>
+        <ContextDetailsButton context={context.name} onRemoved={onRemoved} />
       </td>
     </tr>
   );
 }
 
-function authLabel(auth: AuthKind, t: (key: string, options?: Record<string, string>) => string): string {
+export function authLabel(auth: AuthKind, t: (key: string, options?: Record<string, string>) => string): string {
   switch (auth.kind) {
     case "exec":
       return t("kubeconfigs.auth.exec", { command: auth.command });

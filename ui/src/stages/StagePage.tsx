@@ -1,7 +1,9 @@
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { STAGES, type AppStatus, type Stage } from "../backend";
 import type { StatusState } from "../App";
 import KubeconfigsPage from "./KubeconfigsPage";
+import ImportLauncher from "./ImportLauncher";
 
 /** A stage's heading and, until its feature is in place, the empty state that tells a
  * newcomer what to do next and links to the step that comes before. */
@@ -19,6 +21,9 @@ export default function StagePage({
   const { t } = useTranslation();
   const index = STAGES.indexOf(stage);
   const previous = stage === "clusters" ? STAGES[0] : STAGES[index - 1];
+  // Bumped when contexts were imported or removed, so the list is read afresh.
+  const [listVersion, setListVersion] = useState(0);
+  const reread = () => setListVersion((n) => n + 1);
 
   return (
     <div className="stage-content" data-testid={`stage-${stage}`}>
@@ -30,8 +35,17 @@ export default function StagePage({
         <>
           <KubeconfigSources status={status} />
           {status && "status" in status && (
-            // Keyed by target: leaving the sandbox for the user's own files reads them afresh.
-            <KubeconfigsPage key={status.status.target.type} status={status.status} onStatus={onStatus} />
+            <>
+              <ImportLauncher onImported={reread} />
+              {/* Keyed by target and list version: leaving the sandbox for the user's own files,
+                  or importing, reads the contexts afresh. */}
+              <KubeconfigsPage
+                key={`${status.status.target.type}:${listVersion}`}
+                status={status.status}
+                onStatus={onStatus}
+                onContextsChanged={reread}
+              />
+            </>
           )}
         </>
       ) : (

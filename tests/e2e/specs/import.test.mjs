@@ -1,0 +1,132 @@
+// Importing in the real window: two kubeadm kubeconfigs (same context, cluster and user
+// names) become "host" and "member", their credentials go to the OS keyring (a private
+// gnome-keyring: scripts/lib/keyring-session.sh), and no secret ever reaches the page.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openApp, textOf } from "../session.mjs";
+
+const fixture = (name) => fileURLToPath(new URL(`../fixtures/import/${name}`, import.meta.url));
+const HOST_FILE = fixture("host.yaml");
+const MEMBER_FILE = fixture("member.yaml");
+const KEY = readFileSync(fixture("pki/admin.key"));
+// Each secret as written, and as the import embeds it (base64, the `*-data` form).
+const SECRETS = ["e2e-host-token-canary-7f3a", KEY.toString().trim(), KEY.toString("base64")];
+const KUBEADM_CONTEXT = "kubernetes-admin@kubernetes";
+
+async function assertNoSecretInPage(browser) {
+  const source = await browser.getPageSource();
+  for (const secret of SECRETS) assert.ok(!source.includes(secret), `the page holds a secret (${secret.slice(0, 8)}…)`);
+}
+
+async function candidate(browser, group) {
+  const row = await browser.$(`[data-group="${group}"] tr[data-candidate="${KUBEADM_CONTEXT}"]`);
+  await row.waitForDisplayed({ timeout: 10_000 });
+  return row;
+}
+
+describe("importing kubeconfigs", () => {
+  let app;
+  const data = mkdtempSync(join(tmpdir(), "ks-onboard-e2e-import-"));
+
+  before(async () => {
+    // The credentials go to the OS keyring: only ever a throwaway one, never the user's.
+    assert.ok(process.env.KS_ONBOARD_IN_KEYRING_SESSION, "run the e2e suite inside scripts/lib/keyring-session.sh");
+    app = await openApp({ env: { KUBECONFIG: join(data, "no-such-kubeconfig"), KS_ONBOARD_DATA_DIR: join(data, "store") } });
+    await app.browser.execute(() => {
+      localStorage.clear();
+      location.reload();
+    });
+  });
+  after(async () => {
+    await app?.close();
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  it("starts with no contexts and offers the import", async () => {
+    const { browser } = app;
+    assert.match(await textOf(browser, '[data-testid="stage-kubeconfigs"]'), /No contexts found/);
+    await (await browser.$("button=Import kubeconfigs…")).click();
+    await (await browser.$('[data-testid="import-panel"]')).waitForDisplayed();
+    // The first field has focus; dropping files is offered only once the window accepted the listener.
+    assert.equal(await browser.execute(() => document.activeElement?.getAttribute("value")), "files");
+    assert.ok(await (await browser.$('[data-testid="drop-hint"]')).isDisplayed(), "the window did not accept the drop listener");
+  });
+
+  it("previews both files, the second kubeadm context under a free name, before saving anything", async () => {
+    const { browser } = app;
+    const path = await browser.$('[data-testid="import-path"]');
+    for (const file of [HOST_FILE, MEMBER_FILE]) {
+      await path.setValue(file);
+      await (await browser.$('[data-testid="import-panel"]').$("button=Add")).click();
+    }
+    await (await browser.$("button=Preview")).click();
+    const host = await candidate(browser, 0);
+    const member = await candidate(browser, 1);
+    assert.match(await host.getText(), /https:\/\/127\.0\.0\.11:6443[\s\S]*token/);
+    assert.match(await member.getText(), /https:\/\/127\.0\.0\.12:6443[\s\S]*client certificate/);
+    assert.match(await member.getText(), /twice in this import/);
+    assert.equal(await (await host.$("input.save-as")).getValue(), KUBEADM_CONTEXT);
+    assert.equal(await (await member.$("input.save-as")).getValue(), `${KUBEADM_CONTEXT}-2`);
+    await assertNoSecretInPage(browser);
+  });
+
+  it("imports them as host and member, credentials into the OS keyring", async () => {
+    const { browser } = app;
+    for (const [group, name] of [
+      [0, "host"],
+      [1, "member"],
+    ]) {
+      const saveAs = await (await candidate(browser, group)).$("input.save-as");
+      await saveAs.clearValue();
+      await saveAs.setValue(name);
+    }
+    await (await browser.$("button=Import 2 contexts")).click();
+    assert.equal(
+      await textOf(browser, '[data-testid="import-outcome"]'),
+      "2 contexts imported, 2 credentials saved in the OS keyring.",
+    );
+    assert.ok(!(await (await browser.$('[data-testid="import-panel"]')).isExisting()));
+    for (const name of ["host", "member"]) {
+      assert.match(await textOf(browser, `tr[data-context="${name}"]`), /imported/);
+    }
+  });
+
+  it("assigns the host and the member", async () => {
+    const { browser } = app;
+    await (await browser.$('tr[data-context="host"]').$("button=Host")).click();
+    await (await browser.$('tr[data-context="member"]').$("button=Member")).click();
+    await browser.waitUntil(async () => /member/.test(await textOf(browser, '[data-testid="status-member"]')));
+    assert.match(await textOf(browser, '[data-testid="status-host"]'), /host/);
+  });
+
+  it("shows each credential as kept in the OS keyring, never its value", async () => {
+    const { browser } = app;
+    for (const [name, field] of [
+      ["host", "token"],
+      ["member", "client-key-data"],
+    ]) {
+      await (await browser.$(`tr[data-context="${name}"]`).$(`button[aria-label="Details of ${name}"]`)).click();
+      const credential = await browser.$(`[data-testid="context-details"] li[data-field="${field}"]`);
+      await credential.waitForDisplayed({ timeout: 10_000 });
+      assert.match(await credential.getText(), new RegExp(`^${field}\\s*••••\\s*in the OS keyring$`));
+      assert.match(await textOf(browser, '[data-testid="context-details"]'), /imported into the app/);
+      await assertNoSecretInPage(browser);
+      await browser.keys(["Escape"]);
+      await browser.waitUntil(async () => !(await (await browser.$('[data-testid="context-details"]')).isExisting()));
+    }
+  });
+
+  it("removes an imported context after confirmation, and its role with it", async () => {
+    const { browser } = app;
+    await (await browser.$('tr[data-context="member"]').$('button[aria-label="Details of member"]')).click();
+    await (await browser.$("button=Remove from app")).click();
+    await (await browser.$('[data-testid="context-details"]').$("button=Remove")).click();
+    await browser.waitUntil(async () => !(await (await browser.$('tr[data-context="member"]')).isExisting()));
+    assert.match(await textOf(browser, '[data-testid="status-member"]'), /not chosen/);
+    assert.match(await textOf(browser, '[data-testid="status-host"]'), /host/);
+  });
+});
