@@ -13,6 +13,7 @@ fn main() {
         "import_contexts",
         "context_details",
         "remove_contexts",
+        "copy_credential",
         "test_connection",
     ]);
     let attributes = tauri_build::Attributes::new()

@@ -25,6 +25,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::kubeconfig::import_contexts,
             commands::kubeconfig::context_details,
             commands::kubeconfig::remove_contexts,
+            commands::kubeconfig::copy_credential,
             commands::kubeconfig::test_connection,
         ])
         .typ::<onboard_core::Error>()

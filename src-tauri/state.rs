@@ -2,7 +2,7 @@ use crate::sandbox::RunningSandbox;
 use onboard_core::app::{AppStatus, Role, Target};
 use onboard_core::kubeconfig::store::Store;
 use onboard_core::kubeconfig::workspace::Workspace;
-use onboard_core::vault::{MemoryVault, OsKeyring, SecretStore};
+use onboard_core::vault::{ExposeSecret, MemoryVault, OsKeyring, SecretStore, SecretString};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -37,6 +37,8 @@ pub struct AppState {
     status: Mutex<AppStatus>,
     sandbox: Mutex<Option<RunningSandbox>>,
     backing: Mutex<Backing>,
+    /// Kept for the life of the window: on X11 the clipboard's content is served by its owner.
+    clipboard: Mutex<Option<arboard::Clipboard>>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             status: Mutex::new(status),
             sandbox: Mutex::new(sandbox),
             backing: Mutex::new(backing),
+            clipboard: Mutex::new(None),
         }
     }
 
@@ -101,6 +104,26 @@ impl AppState {
                 *slot = None;
             }
         }
+    }
+}
+
+impl AppState {
+    pub fn copy_to_clipboard(&self, secret: &SecretString) -> onboard_core::Result<()> {
+        let unavailable = || {
+            onboard_core::Error::new(
+                onboard_core::ErrorKind::Unavailable,
+                "the clipboard could not be written",
+            )
+            .with_hint("check that a desktop session is running, then try again")
+        };
+        let mut clipboard = relock(&self.clipboard);
+        if clipboard.is_none() {
+            *clipboard = Some(arboard::Clipboard::new().map_err(|_| unavailable())?);
+        }
+        let clipboard = clipboard.as_mut().expect("set above");
+        clipboard
+            .set_text(secret.expose_secret().to_owned())
+            .map_err(|_| unavailable())
     }
 }
 

@@ -128,3 +128,18 @@ pub async fn test_connection(
     let options = connection::TestOptions::new(ClientSettings::new(search_path));
     Ok(connection::test_connection(&merged, &context, &options).await)
 }
+
+/// Copies one credential of `context` to the clipboard. The value goes from the keyring (or
+/// the kubeconfig) to the clipboard inside Rust; the webview only ever sees `••••`.
+#[tauri::command]
+#[specta::specta]
+pub fn copy_credential(
+    state: tauri::State<'_, AppState>,
+    context: String,
+    field: String,
+) -> onboard_core::Result<()> {
+    let secret = state
+        .workspace()?
+        .credential(&context, &field, state.vault().as_ref())?;
+    state.copy_to_clipboard(&secret)
+}

@@ -3,6 +3,7 @@
 // gnome-keyring: scripts/lib/keyring-session.sh), and no secret ever reaches the page.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +17,14 @@ const KEY = readFileSync(fixture("pki/admin.key"));
 // Each secret as written, and as the import embeds it (base64, the `*-data` form).
 const SECRETS = ["e2e-host-token-canary-7f3a", KEY.toString().trim(), KEY.toString("base64")];
 const KUBEADM_CONTEXT = "kubernetes-admin@kubernetes";
+
+/** The X clipboard's text, read by another program (GTK through Debian's python3-gi). */
+function readClipboard() {
+  const script =
+    "import gi; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk, Gdk; " +
+    "print(Gtk.Clipboard.get(Gdk.SELECTION_CLIPBOARD).wait_for_text() or '', end='')";
+  return execFileSync("/usr/bin/python3", ["-c", script], { encoding: "utf8", timeout: 10_000 });
+}
 
 async function assertNoSecretInPage(browser) {
   const source = await browser.getPageSource();
@@ -112,12 +121,25 @@ describe("importing kubeconfigs", () => {
       await (await browser.$(`tr[data-context="${name}"]`).$(`button[aria-label="Details of ${name}"]`)).click();
       const credential = await browser.$(`[data-testid="context-details"] li[data-field="${field}"]`);
       await credential.waitForDisplayed({ timeout: 10_000 });
-      assert.match(await credential.getText(), new RegExp(`^${field}\\s*••••\\s*in the OS keyring$`));
+      assert.match(await credential.getText(), new RegExp(`^${field}\\s*••••\\s*in the OS keyring\\s*Copy$`));
       assert.match(await textOf(browser, '[data-testid="context-details"]'), /imported into the app/);
       await assertNoSecretInPage(browser);
       await browser.keys(["Escape"]);
       await browser.waitUntil(async () => !(await (await browser.$('[data-testid="context-details"]')).isExisting()));
     }
+  });
+
+  it("copies the host's token to the clipboard through Rust, never through the page", async () => {
+    const { browser } = app;
+    await (await browser.$('tr[data-context="host"]').$('button[aria-label="Details of host"]')).click();
+    const copy = await browser.$('button[aria-label="Copy token to the clipboard"]');
+    await copy.waitForDisplayed({ timeout: 10_000 });
+    await copy.click();
+    await browser.waitUntil(async () => /copied to the clipboard/.test(await textOf(browser, '[data-testid="context-details"]')));
+    assert.equal(readClipboard(), SECRETS[0]);
+    await assertNoSecretInPage(browser);
+    await browser.keys(["Escape"]);
+    await browser.waitUntil(async () => !(await (await browser.$('[data-testid="context-details"]')).isExisting()));
   });
 
   it("removes an imported context after confirmation, and its role with it", async () => {

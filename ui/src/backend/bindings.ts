@@ -27,6 +27,11 @@ export const commands = {
 	/**  Removes imported contexts and their credentials; the user's own files are not touched. */
 	removeContexts: (contexts: string[]) => __TAURI_INVOKE<AppStatus_Serialize>("remove_contexts", { contexts }),
 	/**
+	 *  Copies one credential of `context` to the clipboard. The value goes from the keyring (or
+	 *  the kubeconfig) to the clipboard inside Rust; the webview only ever sees `••••`.
+	 */
+	copyCredential: (context: string, field: string) => __TAURI_INVOKE<null>("copy_credential", { context, field }),
+	/**
 	 *  Tests the connection to `context` (imported or in the target's files), only when the
 	 *  user asks; an imported context's credentials come from the vault for this test only.
 	 *  Exec plugins are found through the login shell's PATH (resolved once per process, off

@@ -71,6 +71,8 @@ export const backend = {
   importContexts: (source: ImportSource, choices: ImportChoice[]) => call(() => commands.importContexts(source, choices)),
   contextDetails: (context: string) => call(() => commands.contextDetails(context)),
   removeContexts: (contexts: string[]) => call(() => commands.removeContexts(contexts)),
+  /** Rust puts the value on the clipboard; it never comes back to the page. */
+  copyCredential: (context: string, field: string) => call(() => commands.copyCredential(context, field)),
 };
 
 /** A drag of files over the window, as Tauri reports it (the webview itself never sees

@@ -4,7 +4,7 @@ import {
   backend,
   toBackendError,
   type AppStatus,
-  type BackendError,
+  BackendError,
   type CaSource,
   type ContextDetails as Details,
   type Credential,
@@ -127,7 +127,7 @@ function DetailsBody({ details }: { details: Details }) {
           ) : (
             <ul className="credentials" data-testid="credentials">
               {user.credentials.map((credential) => (
-                <CredentialLine key={credential.field} credential={credential} />
+                <CredentialLine key={credential.field} context={details.name} credential={credential} />
               ))}
             </ul>
           )}
@@ -157,9 +157,17 @@ function Fact({ term, children }: { term: string; children: ReactNode }) {
   );
 }
 
-function CredentialLine({ credential }: { credential: Credential }) {
+/** One credential as ••••; "Copy" asks Rust to put the value on the clipboard, so it never
+ * passes through this page. Values kept in a file are copied from that file by the user. */
+function CredentialLine({ context, credential }: { context: string; credential: Credential }) {
   const { t } = useTranslation();
   const { place } = credential;
+  const [copy, setCopy] = useState<"idle" | "copied" | BackendError>("idle");
+  const copyValue = () =>
+    backend.copyCredential(context, credential.field).then(
+      () => setCopy("copied"),
+      (thrown) => setCopy(toBackendError(thrown)),
+    );
   return (
     <li data-field={credential.field}>
       <code>{credential.field}</code>
@@ -169,6 +177,15 @@ function CredentialLine({ credential }: { credential: Credential }) {
       <span className="muted">
         {place.kind === "file" ? t("details.place.file", { path: place.path }) : t(`details.place.${place.kind}`)}
       </span>
+      {place.kind !== "file" && (
+        <button type="button" className="ghost" onClick={copyValue} aria-label={t("details.copyLabel", { field: credential.field })}>
+          {t("details.copy")}
+        </button>
+      )}
+      <span role="status" className="muted">
+        {copy === "copied" && t("details.copied")}
+      </span>
+      {copy instanceof BackendError && <ErrorNotice error={copy} title={t("details.copyFailed")} />}
     </li>
   );
 }

@@ -18,6 +18,7 @@ vi.mock("../backend/bindings", async (importOriginal) => {
       importContexts: vi.fn(),
       contextDetails: vi.fn(),
       removeContexts: vi.fn(),
+      copyCredential: vi.fn(),
     },
   };
 });
@@ -46,6 +47,7 @@ const mocked = {
   importContexts: vi.mocked(commands.importContexts),
   contextDetails: vi.mocked(commands.contextDetails),
   removeContexts: vi.mocked(commands.removeContexts),
+  copyCredential: vi.mocked(commands.copyCredential),
 };
 
 const STATUS = { version: "9.9.9", target: { type: "kubeconfigs" as const, paths: [] }, hostContext: null, memberContext: null };
@@ -294,13 +296,35 @@ describe("context details", () => {
     await user.click(within(hostRow).getByRole("button", { name: "Details of host" }));
     const dialog = await screen.findByRole("dialog", { name: "Context host" });
     const token = await within(dialog).findByText("token", { selector: "code" });
-    expect(token.closest("li")!.textContent).toBe("token••••in the OS keyring");
+    expect(token.closest("li")!.textContent).toBe("token••••in the OS keyringCopy");
     expect(dialog.textContent).toContain("https://10.0.0.1:6443");
     expect(dialog.textContent).toContain("embedded in the kubeconfig (1099 bytes)");
     expect(dialog.textContent).toContain("imported into the app");
     expect(dialog.textContent).toContain("Role in the flowHost");
     expect(document.body.innerHTML).not.toContain(SECRET);
     expect(mocked.contextDetails).toHaveBeenCalledWith("host");
+  });
+
+  it("copies a credential through Rust and says so; a failure shows its hint", async () => {
+    const user = userEvent.setup({ delay: null });
+    mocked.copyCredential.mockResolvedValueOnce(null);
+    render(<App />);
+    const hostRow = (await screen.findByText("host", { selector: ".context-name" })).closest("tr")!;
+    await user.click(within(hostRow).getByRole("button", { name: "Details of host" }));
+    const dialog = await screen.findByRole("dialog", { name: "Context host" });
+    await user.click(await within(dialog).findByRole("button", { name: "Copy token to the clipboard" }));
+    expect(mocked.copyCredential).toHaveBeenCalledWith("host", "token");
+    expect(await within(dialog).findByText("copied to the clipboard")).toBeTruthy();
+    expect(document.body.innerHTML).not.toContain(SECRET);
+
+    mocked.copyCredential.mockRejectedValueOnce({
+      kind: "unavailable",
+      message: "the clipboard could not be written",
+      hint: "check that a desktop session is running, then try again",
+    });
+    await user.click(within(dialog).getByRole("button", { name: "Copy token to the clipboard" }));
+    const alert = await within(dialog).findByRole("alert");
+    expect(alert.textContent).toContain("check that a desktop session is running");
   });
 
   it("shows an exec plugin's command and what to do when it is missing", async () => {

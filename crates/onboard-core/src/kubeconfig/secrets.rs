@@ -119,23 +119,38 @@ pub fn fill_in(user: &mut AuthInfo, vault: &dyn SecretStore) -> crate::Result<()
 }
 
 fn set_field(user: &mut AuthInfo, field: &str, value: String) {
+    if let Some(slot) = field_mut(user, field) {
+        *slot = value;
+    }
+}
+
+/// The value of one credential field of a user whose credentials were filled in (for the
+/// "copy" action, which goes from Rust straight to the clipboard). `None` when it has none.
+pub fn value_of(mut user: AuthInfo, field: &str) -> Option<SecretString> {
+    field_mut(&mut user, field)
+        .filter(|value| !value.is_empty())
+        .map(|value| SecretString::from(std::mem::take(value)))
+}
+
+/// The string holding `field` (`token`, `auth-provider.config.id-token`,
+/// `exec.env.AWS_SECRET_ACCESS_KEY`); an auth-provider key is created empty when missing.
+fn field_mut<'a>(user: &'a mut AuthInfo, field: &str) -> Option<&'a mut String> {
     match field {
-        "token" => user.token = value,
-        "password" => user.password = value,
-        "client-key-data" => user.client_key_data = value,
+        "token" => Some(&mut user.token),
+        "password" => Some(&mut user.password),
+        "client-key-data" => Some(&mut user.client_key_data),
         _ => {
             if let Some(name) = field.strip_prefix("auth-provider.config.") {
-                if let Some(provider) = user.auth_provider.as_mut() {
-                    provider
-                        .config
-                        .get_or_insert_with(Default::default)
-                        .insert(name.to_owned(), value);
-                }
+                let provider = user.auth_provider.as_mut()?;
+                let config = provider.config.get_or_insert_with(Default::default);
+                Some(config.entry(name.to_owned()).or_default())
             } else if let Some(name) = field.strip_prefix("exec.env.") {
-                let vars = user.exec.as_mut().and_then(|e| e.env.as_mut());
-                if let Some(var) = vars.and_then(|v| v.iter_mut().find(|v| v.name == name)) {
-                    var.value = value;
-                }
+                let vars = user.exec.as_mut()?.env.as_mut()?;
+                vars.iter_mut()
+                    .find(|v| v.name == name)
+                    .map(|v| &mut v.value)
+            } else {
+                None
             }
         }
     }
@@ -202,9 +217,21 @@ mod tests {
         fill_in(&mut model, &vault).unwrap();
         assert_eq!(model.token, "tok-123");
         assert_eq!(model.client_key_data, "a2V5");
-        let config = model.auth_provider.unwrap().config.unwrap();
+        let config = model.auth_provider.clone().unwrap().config.unwrap();
         assert_eq!(config["id-token"], "idt");
         assert_eq!(config["refresh-token"], "rt");
+        let copied =
+            |field: &str| value_of(model.clone(), field).map(|s| s.expose_secret().to_owned());
+        assert_eq!(
+            copied("exec.env.AWS_SECRET_ACCESS_KEY").as_deref(),
+            Some("sak")
+        );
+        assert_eq!(
+            copied("auth-provider.config.refresh-token").as_deref(),
+            Some("rt")
+        );
+        assert_eq!(copied("password"), None);
+        assert_eq!(copied("no-such-field"), None);
         let env = model.exec.unwrap().env.unwrap();
         assert_eq!(env[0].value, "prod");
         assert_eq!(env[1].value, "sak");

@@ -11,7 +11,7 @@ use super::sources::Source;
 use super::store::{Roles, Store};
 use super::summary::{self, KubeconfigSummary};
 use crate::app::Role;
-use crate::vault::SecretStore;
+use crate::vault::{SecretStore, SecretString};
 
 pub struct Workspace {
     pub store: Store,
@@ -84,5 +84,31 @@ impl Workspace {
         crate::app::check_role(context, other.as_deref(), &self.summary()?)?;
         self.store.set_role(role, Some(context))?;
         self.store.roles()
+    }
+
+    /// One credential of `context`'s user, from the vault or the kubeconfig, for the
+    /// "copy" action. Never sent to the webview: the caller puts it on the clipboard.
+    pub fn credential(
+        &self,
+        context: &str,
+        field: &str,
+        vault: &dyn SecretStore,
+    ) -> crate::Result<SecretString> {
+        let merged = self.with_credentials(context, vault)?;
+        let user_name = details::find_context(&merged, context)?.auth_info.clone();
+        let user = merged
+            .config
+            .auth_infos
+            .into_iter()
+            .flatten()
+            .find(|u| u.name == user_name)
+            .map(|u| u.value)
+            .unwrap_or_default();
+        secrets::value_of(user, field).ok_or_else(|| {
+            crate::Error::not_found(format!(
+                "context \"{context}\" has no credential \"{field}\" to copy"
+            ))
+            .with_hint("credentials kept in a file are copied from that file")
+        })
     }
 }
