@@ -31,10 +31,28 @@ async function assertNoSecretInPage(browser) {
   for (const secret of SECRETS) assert.ok(!source.includes(secret), `the page holds a secret (${secret.slice(0, 8)}…)`);
 }
 
+const candidateRow = (group) => `[data-group="${group}"] tr[data-candidate="${KUBEADM_CONTEXT}"]`;
+
 async function candidate(browser, group) {
-  const row = await browser.$(`[data-group="${group}"] tr[data-candidate="${KUBEADM_CONTEXT}"]`);
+  const row = await browser.$(candidateRow(group));
   await row.waitForDisplayed({ timeout: 10_000 });
   return row;
+}
+
+/** A preview row's text, found afresh on each try: the preview may still be re-rendering,
+ * and a row found before that is stale. Read as textContent: WebDriver's visible-text rule
+ * gives "" for a row the dialog's scroll box clips. */
+async function candidateText(browser, group) {
+  let text = "";
+  await browser.waitUntil(
+    async () => {
+      const row = await browser.$(candidateRow(group));
+      text = (await row.isExisting()) ? await row.getProperty("textContent") : "";
+      return text !== "";
+    },
+    { timeout: 10_000, timeoutMsg: `no preview row for group ${group}` },
+  );
+  return text;
 }
 
 describe("importing kubeconfigs", () => {
@@ -73,13 +91,12 @@ describe("importing kubeconfigs", () => {
       await (await browser.$('[data-testid="import-panel"]').$("button=Add")).click();
     }
     await (await browser.$("button=Preview")).click();
-    const host = await candidate(browser, 0);
-    const member = await candidate(browser, 1);
-    assert.match(await host.getText(), /https:\/\/127\.0\.0\.11:6443[\s\S]*token/);
-    assert.match(await member.getText(), /https:\/\/127\.0\.0\.12:6443[\s\S]*client certificate/);
-    assert.match(await member.getText(), /twice in this import/);
-    assert.equal(await (await host.$("input.save-as")).getValue(), KUBEADM_CONTEXT);
-    assert.equal(await (await member.$("input.save-as")).getValue(), `${KUBEADM_CONTEXT}-2`);
+    assert.match(await candidateText(browser, 0), /https:\/\/127\.0\.0\.11:6443[\s\S]*token/);
+    const memberText = await candidateText(browser, 1);
+    assert.match(memberText, /https:\/\/127\.0\.0\.12:6443[\s\S]*client certificate/);
+    assert.match(memberText, /twice in this import/);
+    assert.equal(await (await (await candidate(browser, 0)).$("input.save-as")).getValue(), KUBEADM_CONTEXT);
+    assert.equal(await (await (await candidate(browser, 1)).$("input.save-as")).getValue(), `${KUBEADM_CONTEXT}-2`);
     await assertNoSecretInPage(browser);
   });
 
