@@ -14,6 +14,12 @@ fn main() {
         "context_details",
         "remove_contexts",
         "test_connection",
+        "host_preflight",
+        "proxy_address_report",
+        "plan_proxy_address",
+        "set_proxy_address",
+        "restore_proxy_address",
+        "probe_proxy_address",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

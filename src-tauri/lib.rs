@@ -26,6 +26,12 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::kubeconfig::context_details,
             commands::kubeconfig::remove_contexts,
             commands::kubeconfig::test_connection,
+            commands::host::host_preflight,
+            commands::host::proxy_address_report,
+            commands::host::plan_proxy_address,
+            commands::host::set_proxy_address,
+            commands::host::restore_proxy_address,
+            commands::host::probe_proxy_address,
         ])
         .typ::<onboard_core::Error>()
         .typ::<onboard_core::flow::Stage>()

@@ -24,7 +24,7 @@ pub struct Reachability {
     pub health_status: Option<u16>,
     /// What happened, in one sentence.
     pub detail: String,
-    pub elapsed_ms: u64,
+    pub elapsed_ms: u32,
 }
 
 pub async fn probe(url: &ProxyUrl, timeout: Duration) -> Reachability {
@@ -48,7 +48,7 @@ pub async fn probe(url: &ProxyUrl, timeout: Duration) -> Reachability {
             }
         );
     }
-    out.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    out.elapsed_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
     out
 }
 

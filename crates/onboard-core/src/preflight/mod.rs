@@ -63,7 +63,7 @@ pub struct CheckResult {
     pub evidence: Vec<String>,
     /// What to do; absent when there is nothing to do.
     pub fix: Option<String>,
-    pub elapsed_ms: u64,
+    pub elapsed_ms: u32,
 }
 
 impl CheckResult {
@@ -182,6 +182,6 @@ async fn timed(id: CheckId, limit: Duration, check: CheckFuture) -> CheckResult 
     result
 }
 
-fn elapsed_ms(started: Instant) -> u64 {
-    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+fn elapsed_ms(started: Instant) -> u32 {
+    u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX)
 }
