@@ -1,8 +1,10 @@
 // The only door to the Rust side: every `invoke` goes through the generated bindings,
 // and every failure comes out as a BackendError with the Rust error's kind, message and hint.
-import { commands, type ErrorKind, type Role } from "./bindings";
+import { Channel } from "@tauri-apps/api/core";
+import { commands, type CheckResult, type ErrorKind, type Role } from "./bindings";
 
 export type { AppStatus, AuthKind, ConnectionReport, ContextSummary, ErrorKind, KubeconfigSummary, Role, Stage, Target } from "./bindings";
+export type { AddressReport, CheckId, CheckResult, DiffRow, Reachability, RestoreOutcome, SetOutcome, SetPlan, Verdict } from "./bindings";
 export { STAGES } from "./bindings";
 
 export class BackendError extends Error {
@@ -46,4 +48,17 @@ export const backend = {
   useOwnKubeconfigs: () => call(commands.useOwnKubeconfigs),
   /** Contacts the context's cluster: only when the user asks. A failed connection is a report, not an error. */
   testConnection: (context: string) => call(() => commands.testConnection(context)),
+  /** Runs the host preflight; `onResult` sees each check the moment it finishes. */
+  hostPreflight: (context: string, onResult: (result: CheckResult) => void) => {
+    const channel = new Channel<CheckResult>();
+    channel.onmessage = onResult;
+    return call(() => commands.hostPreflight(context, channel));
+  },
+  proxyAddressReport: (context: string) => call(() => commands.proxyAddressReport(context)),
+  /** What setting `url` would change; writes nothing. */
+  planProxyAddress: (context: string, url: string) => call(() => commands.planProxyAddress(context, url)),
+  /** Server dry run, backup, write, read back; with `dryRun` only the server's check. */
+  setProxyAddress: (context: string, url: string, dryRun: boolean) => call(() => commands.setProxyAddress(context, url, dryRun)),
+  restoreProxyAddress: (context: string) => call(() => commands.restoreProxyAddress(context)),
+  probeProxyAddress: (url: string) => call(() => commands.probeProxyAddress(url)),
 };

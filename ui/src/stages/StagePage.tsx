@@ -1,7 +1,9 @@
 import { useTranslation } from "react-i18next";
 import { STAGES, type AppStatus, type Stage } from "../backend";
 import type { StatusState } from "../App";
+import HostPage from "./HostPage";
 import KubeconfigsPage from "./KubeconfigsPage";
+import ProxyAddressPage from "./ProxyAddressPage";
 
 /** A stage's heading and, until its feature is in place, the empty state that tells a
  * newcomer what to do next and links to the step that comes before. */
@@ -19,6 +21,7 @@ export default function StagePage({
   const { t } = useTranslation();
   const index = STAGES.indexOf(stage);
   const previous = stage === "clusters" ? STAGES[0] : STAGES[index - 1];
+  const hostContext = status && "status" in status ? status.status.hostContext : null;
 
   return (
     <div className="stage-content" data-testid={`stage-${stage}`}>
@@ -34,6 +37,10 @@ export default function StagePage({
             <KubeconfigsPage key={status.status.target.type} status={status.status} onStatus={onStatus} />
           )}
         </>
+      ) : stage === "host" && hostContext ? (
+        <HostPage key={hostContext} context={hostContext} />
+      ) : stage === "proxy-address" && hostContext ? (
+        <ProxyAddressPage key={hostContext} context={hostContext} />
       ) : (
         <section className="empty-state" aria-labelledby="empty-title">
           <StageIllustration index={index} />
