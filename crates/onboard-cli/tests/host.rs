@@ -2,7 +2,7 @@
 //! KubeSphere scenarios; plain kubectl reads back what was written.
 
 use assert_cmd::Command;
-use kube_sandbox::{ObjectRef, Sandbox, SandboxConfig};
+use kube_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
@@ -268,21 +268,7 @@ async fn set_writes_the_seed_secret_kubectl_reads_it_back_and_restore_is_byte_id
 async fn a_broken_configuration_is_shown_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let host = sandbox(dir.path(), "lb-pending").await;
-    // "agentImage: [x\nproxyPublishService: y\n": an unclosed flow sequence, not YAML.
-    let secret = ObjectRef {
-        api_version: "v1",
-        kind: "Secret",
-        namespace: "kubesphere-system",
-        name: "tower",
-    };
-    host.host
-        .merge_patch(
-            secret,
-            &serde_json::json!({"data": {"configuration.yaml": "YWdlbnRJbWFnZTogW3gKcHJveHlQdWJsaXNoU2VydmljZTogeQo="}}),
-            false,
-        )
-        .unwrap();
+    let host = sandbox(dir.path(), "broken-config").await;
     let secret_args = ["-n", "kubesphere-system", "secret", "tower"];
     let before = kubectl_get(&host, &secret_args).await.unwrap();
     let out = cli(
@@ -302,6 +288,14 @@ async fn a_broken_configuration_is_shown_refused_and_left_alone() {
     let out = cli(&host, data.path(), &["proxy-address", "show"]).await;
     assert!(
         text(&out.stdout).contains("unreadable: configuration.yaml is not valid YAML"),
+        "{out:?}"
+    );
+    let out = cli(&host, data.path(), &["host", "check"]).await;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text(&out.stdout).contains(
+            "FAIL   Proxy address                          the configured address cannot be read"
+        ),
         "{out:?}"
     );
 }
