@@ -20,6 +20,7 @@ fn main() {
         "set_proxy_address",
         "restore_proxy_address",
         "probe_proxy_address",
+        "restart_ks_apiserver",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

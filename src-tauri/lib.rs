@@ -32,6 +32,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::host::set_proxy_address,
             commands::host::restore_proxy_address,
             commands::host::probe_proxy_address,
+            commands::host::restart_ks_apiserver,
         ])
         .typ::<onboard_core::Error>()
         .typ::<onboard_core::flow::Stage>()

@@ -170,6 +170,7 @@ fn a_window_without_the_capability_is_refused() {
         "host_preflight",
         "set_proxy_address",
         "restore_proxy_address",
+        "restart_ks_apiserver",
     ] {
         let denied = invoke(&elsewhere, cmd, json!({})).expect_err("refused");
         assert!(
@@ -486,6 +487,17 @@ fn host_preflight_and_the_proxy_address_commands_work_on_the_sandbox_without_sec
     )
     .unwrap();
     assert!(report["effective"].is_null());
+
+    let restarted = invoke(
+        &main,
+        "restart_ks_apiserver",
+        json!({"context": "sandbox-host"}),
+    )
+    .unwrap();
+    assert!(
+        restarted.as_str().unwrap().ends_with('Z'),
+        "an RFC 3339 instant: {restarted}"
+    );
 
     let probe = invoke(
         &main,

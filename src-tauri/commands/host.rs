@@ -7,6 +7,7 @@ use onboard_core::kubesphere::address::{self, AddressReport};
 use onboard_core::kubesphere::proxy_url;
 use onboard_core::kubesphere::publish::{self, RestoreOutcome, SetOutcome, SetPlan, Target};
 use onboard_core::kubesphere::reachability::{self, Reachability};
+use onboard_core::kubesphere::restart;
 use onboard_core::preflight::{self, CheckResult, PreflightOptions};
 use std::time::Duration;
 use tauri::ipc::Channel;
@@ -97,4 +98,15 @@ pub async fn restore_proxy_address(
 pub async fn probe_proxy_address(url: String) -> onboard_core::Result<Reachability> {
     let url = proxy_url::parse(&url)?;
     Ok(reachability::probe(&url, Duration::from_secs(3)).await)
+}
+
+/// KubeSphere 3.x: restarts ks-apiserver so that it reads a changed address; returns the
+/// `restartedAt` value written.
+#[tauri::command]
+#[specta::specta]
+pub async fn restart_ks_apiserver(
+    state: tauri::State<'_, AppState>,
+    context: String,
+) -> onboard_core::Result<String> {
+    restart::restart_ks_apiserver(&client_for(&state, &context).await?).await
 }

@@ -88,6 +88,9 @@ pub struct SetAddressArgs {
     /// Show the change and let the server check it (dryRun=All); write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// KubeSphere 3.x reads the address at start-up: restart ks-apiserver after writing it.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub restart_apiserver: bool,
 }
 
 #[derive(Debug, Args)]

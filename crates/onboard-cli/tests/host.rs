@@ -371,4 +371,32 @@ async fn the_configmap_and_ks_installer_are_written_where_they_are_read() {
         cc["spec"]["multicluster"]["proxyPublishAddress"],
         "http://139.198.120.120:30000"
     );
+    let out = cli(
+        &v3,
+        data.path(),
+        &[
+            "proxy-address",
+            "set",
+            "http://139.198.120.120:30001",
+            "--restart-apiserver",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        text(&out.stdout).contains("ks-apiserver restarted"),
+        "{out:?}"
+    );
+    let deployment = kubectl_get(
+        &v3,
+        &["-n", "kubesphere-system", "deployment", "ks-apiserver"],
+    )
+    .await
+    .unwrap();
+    assert!(
+        deployment["spec"]["template"]["metadata"]["annotations"]
+            ["kubectl.kubernetes.io/restartedAt"]
+            .is_string(),
+        "{deployment}"
+    );
 }

@@ -520,6 +520,23 @@ async fn kubesphere_3_writes_ks_installer_and_says_to_restart() {
         json!({"clusterRole": "host", "proxyPublishAddress": "http://139.198.120.120:30000"})
     );
     assert_eq!(after["spec"]["common"], before["spec"]["common"]);
+    let at = onboard_core::kubesphere::restart::restart_ks_apiserver(&client)
+        .await
+        .unwrap();
+    let deployment = host
+        .sandbox
+        .host
+        .get("apps/v1", "Deployment", "kubesphere-system", "ks-apiserver")
+        .unwrap();
+    assert_eq!(
+        deployment["spec"]["template"]["metadata"]["annotations"]
+            ["kubectl.kubernetes.io/restartedAt"],
+        at.as_str()
+    );
+    assert_eq!(
+        deployment["metadata"]["generation"], 2,
+        "a new rollout: {deployment}"
+    );
     publish::restore(&target).await.unwrap();
     let back = host
         .sandbox

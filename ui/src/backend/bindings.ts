@@ -48,6 +48,11 @@ export const commands = {
 	restoreProxyAddress: (context: string) => __TAURI_INVOKE<RestoreOutcome_Serialize>("restore_proxy_address", { context }),
 	/**  Whether something answers at `url` from this machine (tower serves /health). */
 	probeProxyAddress: (url: string) => __TAURI_INVOKE<Reachability_Serialize>("probe_proxy_address", { url }),
+	/**
+	 *  KubeSphere 3.x: restarts ks-apiserver so that it reads a changed address; returns the
+	 *  `restartedAt` value written.
+	 */
+	restartKsApiserver: (context: string) => __TAURI_INVOKE<string>("restart_ks_apiserver", { context }),
 };
 
 /* Constants */

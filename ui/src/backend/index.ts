@@ -61,4 +61,6 @@ export const backend = {
   setProxyAddress: (context: string, url: string, dryRun: boolean) => call(() => commands.setProxyAddress(context, url, dryRun)),
   restoreProxyAddress: (context: string) => call(() => commands.restoreProxyAddress(context)),
   probeProxyAddress: (url: string) => call(() => commands.probeProxyAddress(url)),
+  /** KubeSphere 3.x reads the address at start-up: roll ks-apiserver. */
+  restartKsApiserver: (context: string) => call(() => commands.restartKsApiserver(context)),
 };

@@ -15,6 +15,7 @@ vi.mock("../backend/bindings", async (importOriginal) => {
       setProxyAddress: vi.fn(),
       restoreProxyAddress: vi.fn(),
       probeProxyAddress: vi.fn(),
+      restartKsApiserver: vi.fn(),
     },
   };
 });
@@ -136,5 +137,23 @@ describe("Proxy address page", () => {
     const probe = await screen.findByTestId("probe");
     expect(probe.textContent).toContain("could not connect");
     expect(probe.className).toBe("warning");
+  });
+
+  it("offers the ks-apiserver restart KubeSphere 3.x needs", async () => {
+    const user = userEvent.setup();
+    const v3Plan: Plan = { ...PLAN, place: "ksInstaller", needsRestart: true };
+    mocked.planProxyAddress.mockResolvedValue(v3Plan);
+    mocked.setProxyAddress.mockResolvedValue({ plan: v3Plan, dryRunPassed: true, written: true, backup: "/b.json", verified: true });
+    mocked.proxyAddressReport.mockResolvedValue(SET);
+    mocked.restartKsApiserver.mockResolvedValue("2026-11-25T20:00:00Z");
+    render(<ProxyAddressPage context="v3-host" />);
+    await user.type(screen.getByLabelText("Public address members reach tower at"), URL);
+    await user.click(screen.getByRole("button", { name: "Preview change" }));
+    await user.click(await screen.findByRole("button", { name: "Write the address" }));
+    const done = await screen.findByTestId("set-done");
+    expect(done.textContent).toContain("ks-apiserver must restart");
+    await user.click(within(done).getByRole("button", { name: "Restart ks-apiserver" }));
+    expect(mocked.restartKsApiserver).toHaveBeenCalledWith("v3-host");
+    expect((await within(done).findByText(/is restarting/)).className).toBe("ok");
   });
 });

@@ -52,6 +52,8 @@ export default function ProxyAddressPage({ context }: { context: string }) {
       setReport(await backend.proxyAddressReport(context));
     });
   const check = () => act("probe", async () => setProbe(await backend.probeProxyAddress(url)));
+  const [restartedAt, setRestartedAt] = useState<string | null>(null);
+  const restartApiserver = () => act("restart", async () => setRestartedAt(await backend.restartKsApiserver(context)));
 
   return (
     <section className="proxy-address" aria-labelledby="proxy-title">
@@ -91,7 +93,17 @@ export default function ProxyAddressPage({ context }: { context: string }) {
         <div className="ok" role="status" data-testid="set-done">
           <p>{t("proxyAddress.written", { url: done.outcome.plan.url })}</p>
           <p className="secondary">{t("proxyAddress.backup", { path: done.outcome.backup ?? "" })}</p>
-          {done.outcome.plan.needsRestart && <p className="warning">{t("proxyAddress.restart")}</p>}
+          {done.outcome.plan.needsRestart &&
+            (restartedAt ? (
+              <p className="ok">{t("proxyAddress.restarted")}</p>
+            ) : (
+              <p className="warning">
+                {t("proxyAddress.restart")}{" "}
+                <button type="button" onClick={restartApiserver} disabled={busy !== null}>
+                  {t("proxyAddress.restartNow")}
+                </button>
+              </p>
+            ))}
           <p className="secondary">{t("proxyAddress.agentsKeepOld")}</p>
         </div>
       )}

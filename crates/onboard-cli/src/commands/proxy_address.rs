@@ -9,7 +9,7 @@ use onboard_core::kubeconfig::store::Store;
 use onboard_core::kubesphere::address::{self, AddressOrigin, AddressReport};
 use onboard_core::kubesphere::diff::Change;
 use onboard_core::kubesphere::publish::{self, SetPlan, Target};
-use onboard_core::kubesphere::{proxy_url, reachability};
+use onboard_core::kubesphere::{proxy_url, reachability, restart};
 use serde::Serialize;
 use std::future::Future;
 
@@ -111,15 +111,22 @@ pub fn set(global: &GlobalArgs, args: &SetAddressArgs) -> onboard_core::Result<(
     // Refuse a malformed URL before touching the network.
     proxy_url::parse(&args.url)?;
     let data_dir = Store::default_dir()?;
-    let outcome = with_host(global, |client, context| {
+    let (outcome, restarted) = with_host(global, |client, context| {
         let (url, dry_run, data_dir) = (args.url.clone(), args.dry_run, data_dir.clone());
+        let restart = args.restart_apiserver;
         async move {
             let target = Target {
                 client: &client,
                 context: &context,
                 data_dir: &data_dir,
             };
-            publish::set(&target, &url, dry_run).await
+            let outcome = publish::set(&target, &url, dry_run).await?;
+            let restarted = if restart && outcome.written && outcome.plan.needs_restart {
+                Some(restart::restart_ks_apiserver(&client).await?)
+            } else {
+                None
+            };
+            Ok((outcome, restarted))
         }
     })?;
     if document(global, &outcome)? {
@@ -137,8 +144,10 @@ pub fn set(global: &GlobalArgs, args: &SetAddressArgs) -> onboard_core::Result<(
         );
         println!("undo: ks-onboard-cli proxy-address restore");
     }
-    if outcome.plan.needs_restart && outcome.written {
-        eprintln!("note: KubeSphere 3.x reads this at start-up: restart ks-apiserver (`kubectl -n kubesphere-system rollout restart deployment ks-apiserver`)");
+    match (&restarted, outcome.plan.needs_restart && outcome.written) {
+        (Some(at), _) => println!("ks-apiserver restarted (restartedAt {at}) so that it reads the new address"),
+        (None, true) => eprintln!("note: KubeSphere 3.x reads this at start-up: restart ks-apiserver (`proxy-address set URL --restart-apiserver`, or `kubectl -n kubesphere-system rollout restart deployment ks-apiserver`)"),
+        (None, false) => {}
     }
     if outcome.written {
         eprintln!("note: agents already deployed keep the address they were given; re-apply agent.yaml on members joined before");

@@ -155,6 +155,21 @@ pub async fn replace(
     .await
 }
 
+/// JSON merge patch (RFC 7386) of the object at `path`.
+pub async fn merge_patch(
+    client: &kube::Client,
+    path: &str,
+    patch: &Value,
+    dry_run: bool,
+) -> ApiResult<Value> {
+    let request = http::Request::builder()
+        .method(http::Method::PATCH)
+        .uri(with_dry_run(path, dry_run))
+        .header(http::header::CONTENT_TYPE, "application/merge-patch+json")
+        .body(patch.to_string().into_bytes());
+    send(client, request).await
+}
+
 /// DELETE `path` only if it is still at `resource_version`.
 pub async fn delete_at(
     client: &kube::Client,

@@ -13,3 +13,4 @@ pub mod diff;
 pub mod proxy_url;
 pub mod publish;
 pub mod reachability;
+pub mod restart;
