@@ -15,6 +15,13 @@ fn main() {
         "remove_contexts",
         "copy_credential",
         "test_connection",
+        "host_preflight",
+        "proxy_address_report",
+        "plan_proxy_address",
+        "set_proxy_address",
+        "restore_proxy_address",
+        "probe_proxy_address",
+        "restart_ks_apiserver",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -27,6 +27,13 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::kubeconfig::remove_contexts,
             commands::kubeconfig::copy_credential,
             commands::kubeconfig::test_connection,
+            commands::host::host_preflight,
+            commands::host::proxy_address_report,
+            commands::host::plan_proxy_address,
+            commands::host::set_proxy_address,
+            commands::host::restore_proxy_address,
+            commands::host::probe_proxy_address,
+            commands::host::restart_ks_apiserver,
         ])
         .typ::<onboard_core::Error>()
         .typ::<onboard_core::flow::Stage>()

@@ -1,5 +1,8 @@
 use crate::sandbox::RunningSandbox;
 use onboard_core::app::{AppStatus, Role, Target};
+use onboard_core::kubeconfig::client::ClientSettings;
+use onboard_core::kubeconfig::load::Merged;
+use onboard_core::kubeconfig::shell_path::SearchPath;
 use onboard_core::kubeconfig::store::Store;
 use onboard_core::kubeconfig::workspace::Workspace;
 use onboard_core::vault::{ExposeSecret, MemoryVault, OsKeyring, SecretStore, SecretString};
@@ -82,6 +85,39 @@ impl AppState {
 
     pub fn vault(&self) -> Arc<dyn SecretStore> {
         relock(&self.backing).vault.clone()
+    }
+
+    /// The app's data directory (the sandbox's own while it runs): backups go here.
+    pub fn data_dir(&self) -> PathBuf {
+        relock(&self.backing).store_dir.clone()
+    }
+
+    /// What a client for `context` is built from: the merged kubeconfig with an imported
+    /// context's credentials filled in from the vault, and settings whose exec-plugin search
+    /// uses the login shell's PATH (resolved once per process, off the async workers: a
+    /// window started from a launcher lacks the shell's PATH). An unknown context is left to
+    /// the caller, which reports it like any other failed connection.
+    pub async fn connect_inputs(
+        &self,
+        context: &str,
+    ) -> onboard_core::Result<(Merged, ClientSettings)> {
+        let workspace = self.workspace()?;
+        let merged = workspace.load()?;
+        let known = merged
+            .config
+            .contexts
+            .iter()
+            .flatten()
+            .any(|c| c.name == context);
+        let merged = if known {
+            workspace.with_credentials(context, self.vault().as_ref())?
+        } else {
+            merged
+        };
+        let search_path = tauri::async_runtime::spawn_blocking(|| SearchPath::login().clone())
+            .await
+            .unwrap_or_else(|_| SearchPath::process());
+        Ok((merged, ClientSettings::new(search_path)))
     }
 
     /// Gives `context` the role, checked against the workspace, and remembers it.

@@ -167,6 +167,10 @@ fn a_window_without_the_capability_is_refused() {
         "assign_role",
         "use_own_kubeconfigs",
         "test_connection",
+        "host_preflight",
+        "set_proxy_address",
+        "restore_proxy_address",
+        "restart_ks_apiserver",
     ] {
         let denied = invoke(&elsewhere, cmd, json!({})).expect_err("refused");
         assert!(
@@ -394,4 +398,112 @@ fn test_connection_reaches_the_sandbox_and_reports_failures_as_data_without_secr
     for text in [report.to_string(), missing.to_string()] {
         assert!(!text.contains(&token), "{text}");
     }
+}
+
+#[test]
+fn host_preflight_and_the_proxy_address_commands_work_on_the_sandbox_without_secrets() {
+    let (running, target) = ks_onboard_app::start_sandbox("lb-pending").expect("sandbox starts");
+    let data = std::env::temp_dir().join(format!("ks-onboard-commands-{}", uuid_like()));
+    let app = configure(
+        mock_builder(),
+        AppState::new(target, Some(running), Backing::in_memory(data.clone())),
+    )
+    .build(tauri::generate_context!())
+    .unwrap();
+    let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+
+    let results = invoke(
+        &main,
+        "host_preflight",
+        json!({"context": "sandbox-host", "onResult": "__CHANNEL__:7"}),
+    )
+    .expect("results");
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), 9, "{results:?}");
+    let proxy = results.iter().find(|r| r["id"] == "proxyAddress").unwrap();
+    assert_eq!(proxy["verdict"], "fail");
+
+    let report = invoke(
+        &main,
+        "proxy_address_report",
+        json!({"context": "sandbox-host"}),
+    )
+    .unwrap();
+    assert_eq!(report["readPlace"], "towerSecret");
+    assert!(report["effective"].is_null());
+
+    let url = "http://139.198.120.120:30000";
+    let plan = invoke(
+        &main,
+        "plan_proxy_address",
+        json!({"context": "sandbox-host", "url": url}),
+    )
+    .unwrap();
+    assert_eq!(plan["previousAddress"], Value::Null);
+    let refused = invoke(
+        &main,
+        "set_proxy_address",
+        json!({"context": "sandbox-host", "url": "1.2.3.4:1", "dryRun": false}),
+    )
+    .unwrap_err();
+    assert_eq!(refused["kind"], "invalidInput");
+    let outcome = invoke(
+        &main,
+        "set_proxy_address",
+        json!({"context": "sandbox-host", "url": url, "dryRun": false}),
+    )
+    .unwrap();
+    assert_eq!(
+        (outcome["written"].as_bool(), outcome["verified"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert!(
+        outcome["backup"]
+            .as_str()
+            .unwrap()
+            .starts_with(data.to_str().unwrap()),
+        "backups stay in the app's data dir"
+    );
+    let report = invoke(
+        &main,
+        "proxy_address_report",
+        json!({"context": "sandbox-host"}),
+    )
+    .unwrap();
+    assert_eq!(report["effective"]["url"], url);
+    let restored = invoke(
+        &main,
+        "restore_proxy_address",
+        json!({"context": "sandbox-host"}),
+    )
+    .unwrap();
+    assert_eq!(restored["verified"], true);
+    let report = invoke(
+        &main,
+        "proxy_address_report",
+        json!({"context": "sandbox-host"}),
+    )
+    .unwrap();
+    assert!(report["effective"].is_null());
+
+    let restarted = invoke(
+        &main,
+        "restart_ks_apiserver",
+        json!({"context": "sandbox-host"}),
+    )
+    .unwrap();
+    assert!(
+        restarted.as_str().unwrap().ends_with('Z'),
+        "an RFC 3339 instant: {restarted}"
+    );
+
+    let probe = invoke(
+        &main,
+        "probe_proxy_address",
+        json!({"url": "http://127.0.0.1:1"}),
+    )
+    .unwrap();
+    assert_eq!(probe["connected"], false);
 }

@@ -1,13 +1,11 @@
 use crate::state::Backing;
 use crate::AppState;
 use onboard_core::app::{AppStatus, Role, Target};
-use onboard_core::kubeconfig::client::ClientSettings;
 use onboard_core::kubeconfig::connection;
 use onboard_core::kubeconfig::details::ContextDetails;
 use onboard_core::kubeconfig::import::{
     self, ImportChoice, ImportOutcome, ImportPreview, ImportSource,
 };
-use onboard_core::kubeconfig::shell_path::SearchPath;
 use onboard_core::kubeconfig::summary::KubeconfigSummary;
 
 /// Reads the app's store and the target's kubeconfig files (no cluster is contacted) and
@@ -107,25 +105,9 @@ pub async fn test_connection(
     state: tauri::State<'_, AppState>,
     context: String,
 ) -> onboard_core::Result<connection::ConnectionReport> {
-    let workspace = state.workspace()?;
-    let merged = workspace.load()?;
-    let known = merged
-        .config
-        .contexts
-        .iter()
-        .flatten()
-        .any(|c| c.name == context);
-    // An unknown context is reported like any other failed connection; a vault that cannot
-    // be read (a locked keyring) is an error with its own hint.
-    let merged = if known {
-        workspace.with_credentials(&context, state.vault().as_ref())?
-    } else {
-        merged
-    };
-    let search_path = tauri::async_runtime::spawn_blocking(|| SearchPath::login().clone())
-        .await
-        .unwrap_or_else(|_| SearchPath::process());
-    let options = connection::TestOptions::new(ClientSettings::new(search_path));
+    // A vault that cannot be read (a locked keyring) is an error with its own hint.
+    let (merged, settings) = state.connect_inputs(&context).await?;
+    let options = connection::TestOptions::new(settings);
     Ok(connection::test_connection(&merged, &context, &options).await)
 }
 

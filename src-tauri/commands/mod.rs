@@ -1,4 +1,5 @@
 //! Tauri commands, one file per domain, each a few lines over `onboard-core`.
 
 pub mod app;
+pub mod host;
 pub mod kubeconfig;

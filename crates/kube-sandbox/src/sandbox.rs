@@ -31,6 +31,7 @@ const HEALTHY: HostSpec = HostSpec {
     lb_ingress: true,
     node_external_ip: false,
     forward: false,
+    broken_config: false,
 };
 
 const LB_PENDING: HostSpec = HostSpec {
@@ -55,6 +56,7 @@ const SCENARIOS: &[Scenario] = &[
     scenario("lb-pending", "tower has no EXTERNAL-IP (<pending>): set a proxy address in Secret tower; 139.198.120.120:30000 forwards to the NodePort, node ExternalIP 139.198.121.10", Some(LB_PENDING)),
     scenario("legacy-configmap", "like lb-pending, but the extension (1.0, KubeSphere 4.1) reads the address from ConfigMap kubesphere-config", Some(HostSpec { address_source: AddressSource::ConfigMap, ..LB_PENDING })),
     scenario("v3-installer", "KubeSphere 3.4: address in ClusterConfiguration ks-installer, agent.yaml from ks-apiserver's 3.x endpoint", Some(HostSpec { address_source: AddressSource::Installer, extension: ExtensionState::Absent, ..LB_PENDING })),
+    scenario("broken-config", "like lb-pending, but Secret tower's configuration.yaml is not YAML (an unclosed [ from a hand edit): tools must refuse to overwrite it", Some(HostSpec { broken_config: true, ..LB_PENDING })),
     scenario("no-extension", "KubeSphere 4.1 host without the tower extension", Some(HostSpec { extension: ExtensionState::Absent, lb_ingress: false, ..HEALTHY })),
     scenario("extension-disabled", "the tower extension is installed but disabled: its pods do not run", Some(HostSpec { extension: ExtensionState::Disabled, ..HEALTHY })),
     Scenario {

@@ -1125,6 +1125,7 @@ fn every_listed_scenario_exists() {
     for wanted in [
         "healthy",
         "lb-pending",
+        "broken-config",
         "legacy-configmap",
         "v3-installer",
         "no-extension",

@@ -52,6 +52,54 @@ pub enum Command {
     /// Simulated host and member clusters on this machine, to try the flow without a cluster.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// The KubeSphere host (--context, else the host role, else current-context).
+    #[command(subcommand)]
+    Host(HostCommand),
+    /// The address members' agents dial to reach tower on the host (proxyPublishAddress).
+    #[command(subcommand)]
+    ProxyAddress(ProxyAddressCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HostCommand {
+    /// Preflight: connection, platform-admin, permissions, KubeSphere, tower, proxy address.
+    /// Each check is printed as it finishes; exit 1 when one fails.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProxyAddressCommand {
+    /// Every place that holds an address, the one KubeSphere reads, and what members will dial.
+    Show,
+    /// Write the address where the installed version reads it, changing nothing else
+    /// (server dry run first, local backup, read back).
+    Set(SetAddressArgs),
+    /// Put back what the last `set` on this context replaced, byte for byte.
+    Restore,
+    /// Check from this machine that something answers at the address (tower serves /health).
+    Probe(ProbeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetAddressArgs {
+    /// http(s)://PUBLIC_HOST:PORT, the address member nodes reach tower at.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// Show the change and let the server check it (dryRun=All); write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// KubeSphere 3.x reads the address at start-up: restart ks-apiserver after writing it.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub restart_apiserver: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// How long to wait for an answer.
+    #[arg(long, default_value = "3s", value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Subcommand)]

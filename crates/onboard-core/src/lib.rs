@@ -7,7 +7,9 @@ pub mod app;
 pub mod error;
 pub mod flow;
 pub mod kubeconfig;
+pub mod kubesphere;
 pub mod locked_file;
+pub mod preflight;
 pub mod vault;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,7 +1,8 @@
 // The only door to the Rust side: every `invoke` goes through the generated bindings,
 // and every failure comes out as a BackendError with the Rust error's kind, message and hint.
+import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, type ErrorKind, type ImportChoice_Deserialize, type ImportSource, type Role } from "./bindings";
+import { commands, type CheckResult, type ErrorKind, type ImportChoice_Deserialize, type ImportSource, type Role } from "./bindings";
 
 export type {
   AppStatus,
@@ -23,6 +24,7 @@ export type {
   Stage,
   Target,
 } from "./bindings";
+export type { AddressReport, CheckId, CheckResult, DiffRow, Reachability, RestoreOutcome, SetOutcome, SetPlan, Verdict } from "./bindings";
 export type ImportChoice = ImportChoice_Deserialize;
 export { STAGES } from "./bindings";
 
@@ -73,6 +75,21 @@ export const backend = {
   removeContexts: (contexts: string[]) => call(() => commands.removeContexts(contexts)),
   /** Rust puts the value on the clipboard; it never comes back to the page. */
   copyCredential: (context: string, field: string) => call(() => commands.copyCredential(context, field)),
+  /** Runs the host preflight; `onResult` sees each check the moment it finishes. */
+  hostPreflight: (context: string, onResult: (result: CheckResult) => void) => {
+    const channel = new Channel<CheckResult>();
+    channel.onmessage = onResult;
+    return call(() => commands.hostPreflight(context, channel));
+  },
+  proxyAddressReport: (context: string) => call(() => commands.proxyAddressReport(context)),
+  /** What setting `url` would change; writes nothing. */
+  planProxyAddress: (context: string, url: string) => call(() => commands.planProxyAddress(context, url)),
+  /** Server dry run, backup, write, read back; with `dryRun` only the server's check. */
+  setProxyAddress: (context: string, url: string, dryRun: boolean) => call(() => commands.setProxyAddress(context, url, dryRun)),
+  restoreProxyAddress: (context: string) => call(() => commands.restoreProxyAddress(context)),
+  probeProxyAddress: (url: string) => call(() => commands.probeProxyAddress(url)),
+  /** KubeSphere 3.x reads the address at start-up: roll ks-apiserver. */
+  restartKsApiserver: (context: string) => call(() => commands.restartKsApiserver(context)),
 };
 
 /** A drag of files over the window, as Tauri reports it (the webview itself never sees

@@ -2,8 +2,10 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { STAGES, type AppStatus, type Stage } from "../backend";
 import type { StatusState } from "../App";
+import HostPage from "./HostPage";
 import KubeconfigsPage from "./KubeconfigsPage";
 import ImportLauncher from "./ImportLauncher";
+import ProxyAddressPage from "./ProxyAddressPage";
 
 /** A stage's heading and, until its feature is in place, the empty state that tells a
  * newcomer what to do next and links to the step that comes before. */
@@ -24,6 +26,7 @@ export default function StagePage({
   // Bumped when contexts were imported or removed, so the list is read afresh.
   const [listVersion, setListVersion] = useState(0);
   const reread = () => setListVersion((n) => n + 1);
+  const hostContext = status && "status" in status ? status.status.hostContext : null;
 
   return (
     <div className="stage-content" data-testid={`stage-${stage}`}>
@@ -48,6 +51,10 @@ export default function StagePage({
             </>
           )}
         </>
+      ) : stage === "host" && hostContext ? (
+        <HostPage key={hostContext} context={hostContext} />
+      ) : stage === "proxy-address" && hostContext ? (
+        <ProxyAddressPage key={hostContext} context={hostContext} />
       ) : (
         <section className="empty-state" aria-labelledby="empty-title">
           <StageIllustration index={index} />

@@ -248,6 +248,7 @@ mod tests {
             lb_ingress: false,
             node_external_ip: false,
             forward: false,
+            broken_config: false,
         };
         let cluster = ClusterBuilder::new("h").start().await.unwrap();
         for object in crate::kubesphere::host::objects(&spec) {

@@ -54,10 +54,14 @@ fn kubesphere_yaml(spec: &HostSpec) -> String {
 }
 
 /// Secret `kubesphere-system/tower` exactly as the seed procedure shows it, holding what an
-/// earlier extension version wrote (keys the app must keep) and no proxy address yet.
-fn tower_secret() -> Value {
-    let configuration =
-        "agentImage: kubesphere/tower:v0.2.1\nproxyPublishService: tower.kubesphere-system.svc\n";
+/// earlier extension version wrote (keys the app must keep) and no proxy address yet; or,
+/// with `broken_config`, the same keys after a hand edit left a flow sequence unclosed.
+fn tower_secret(spec: &HostSpec) -> Value {
+    let configuration = if spec.broken_config {
+        "agentImage: [kubesphere/tower:v0.2.1\nproxyPublishService: tower.kubesphere-system.svc\n"
+    } else {
+        "agentImage: kubesphere/tower:v0.2.1\nproxyPublishService: tower.kubesphere-system.svc\n"
+    };
     json!({"apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "tower", "namespace": "kubesphere-system",
             "labels": {"app.kubernetes.io/managed-by": "Helm", "config.kubesphere.io/type": "cluster-connection-config",
@@ -116,7 +120,7 @@ fn tower_objects(spec: &HostSpec) -> Vec<Value> {
             "status": {"state": "Installed", "enabled": enabled, "releaseName": "tower", "targetNamespace": "extension-tower"}}),
     ];
     if spec.address_source == AddressSource::Secret {
-        objects.push(tower_secret());
+        objects.push(tower_secret(spec));
     }
     objects
 }

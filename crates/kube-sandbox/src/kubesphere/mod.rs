@@ -56,6 +56,8 @@ pub struct HostSpec {
     pub node_external_ip: bool,
     /// `139.198.120.120:30000` forwards to the tower NodePort.
     pub forward: bool,
+    /// Secret `tower`'s `configuration.yaml` is not YAML (a hand edit gone wrong).
+    pub broken_config: bool,
 }
 
 /// How long the simulated join takes; tests shorten it.

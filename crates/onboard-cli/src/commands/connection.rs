@@ -9,7 +9,7 @@ use onboard_core::kubeconfig::connection::{
 };
 use onboard_core::kubeconfig::shell_path::SearchPath;
 use onboard_core::vault::OsKeyring;
-use onboard_core::{Error, ErrorKind};
+use onboard_core::Error;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -82,16 +82,7 @@ pub fn test(global: &GlobalArgs, args: &TestArgs) -> onboard_core::Result<()> {
     };
     // A terminal already has the user's PATH, unlike a GUI started from a launcher.
     let options = TestOptions::new(ClientSettings::new(SearchPath::process()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Internal,
-                format!("could not start the async runtime: {}", e.kind()),
-            )
-        })?;
+    let runtime = super::runtime()?;
     let report = runtime.block_on(test_connection(&merged, &context, &options));
     let failure = report.failure.clone();
     let warnings: Vec<String> = report.warnings.iter().map(|w| w.message.clone()).collect();

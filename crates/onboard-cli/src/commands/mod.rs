@@ -2,11 +2,15 @@
 
 mod connection;
 mod contexts;
+mod host;
 mod kubeconfig;
+mod proxy_address;
 mod sandbox;
 mod stages;
 
-use crate::cli::{Cli, Command, KubeconfigCommand, SandboxCommand};
+use crate::cli::{
+    Cli, Command, HostCommand, KubeconfigCommand, ProxyAddressCommand, SandboxCommand,
+};
 
 pub fn run(cli: &Cli) -> onboard_core::Result<()> {
     match &cli.command {
@@ -25,5 +29,26 @@ pub fn run(cli: &Cli) -> onboard_core::Result<()> {
         },
         Command::Sandbox(SandboxCommand::Up(args)) => sandbox::up(args),
         Command::Sandbox(SandboxCommand::Scenarios) => sandbox::scenarios(&cli.global),
+        Command::Host(HostCommand::Check) => host::check(&cli.global),
+        Command::ProxyAddress(command) => match command {
+            ProxyAddressCommand::Show => proxy_address::show(&cli.global),
+            ProxyAddressCommand::Set(args) => proxy_address::set(&cli.global, args),
+            ProxyAddressCommand::Restore => proxy_address::restore(&cli.global),
+            ProxyAddressCommand::Probe(args) => proxy_address::probe(&cli.global, args),
+        },
     }
+}
+
+/// The async runtime the network commands run on.
+fn runtime() -> onboard_core::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            onboard_core::Error::new(
+                onboard_core::ErrorKind::Internal,
+                format!("could not start the async runtime: {}", e.kind()),
+            )
+        })
 }

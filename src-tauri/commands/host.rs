@@ -1,0 +1,112 @@
+//! The "Host" and "Proxy address" pages: preflight streamed check by check, the address
+//! report, and the safe change and restore of the proxy address.
+
+use crate::AppState;
+use onboard_core::kubeconfig::client;
+use onboard_core::kubesphere::address::{self, AddressReport};
+use onboard_core::kubesphere::proxy_url;
+use onboard_core::kubesphere::publish::{self, RestoreOutcome, SetOutcome, SetPlan, Target};
+use onboard_core::kubesphere::reachability::{self, Reachability};
+use onboard_core::kubesphere::restart;
+use onboard_core::preflight::{self, CheckResult, PreflightOptions};
+use std::time::Duration;
+use tauri::ipc::Channel;
+
+/// Runs the host preflight on `context`; each check is sent on `on_result` the moment it
+/// finishes, and all of them are returned at the end in list order.
+#[tauri::command]
+#[specta::specta]
+pub async fn host_preflight(
+    state: tauri::State<'_, AppState>,
+    context: String,
+    on_result: Channel<CheckResult>,
+) -> onboard_core::Result<Vec<CheckResult>> {
+    let (merged, settings) = state.connect_inputs(&context).await?;
+    let options = PreflightOptions::new(settings);
+    Ok(preflight::run(&merged, &context, &options, |result| {
+        // A closed page no longer listens; the final answer still carries everything.
+        let _ = on_result.send(result.clone());
+    })
+    .await)
+}
+
+async fn client_for(state: &AppState, context: &str) -> onboard_core::Result<kube::Client> {
+    let (merged, settings) = state.connect_inputs(context).await?;
+    Ok(client::client_for(&merged, context, &settings).await?.0)
+}
+
+/// Every place that holds a proxy address, the one that is read, and what members dial.
+#[tauri::command]
+#[specta::specta]
+pub async fn proxy_address_report(
+    state: tauri::State<'_, AppState>,
+    context: String,
+) -> onboard_core::Result<AddressReport> {
+    address::detect(&client_for(&state, &context).await?).await
+}
+
+/// What setting `url` would change (decoded diff, warnings), without writing.
+#[tauri::command]
+#[specta::specta]
+pub async fn plan_proxy_address(
+    state: tauri::State<'_, AppState>,
+    context: String,
+    url: String,
+) -> onboard_core::Result<SetPlan> {
+    publish::plan(&client_for(&state, &context).await?, &url).await
+}
+
+/// Sets the address (server dry run first; `dry_run` stops there), with a local backup.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_proxy_address(
+    state: tauri::State<'_, AppState>,
+    context: String,
+    url: String,
+    dry_run: bool,
+) -> onboard_core::Result<SetOutcome> {
+    let client = client_for(&state, &context).await?;
+    let data_dir = state.data_dir();
+    let target = Target {
+        client: &client,
+        context: &context,
+        data_dir: &data_dir,
+    };
+    publish::set(&target, &url, dry_run).await
+}
+
+/// Puts back what the last change on `context` replaced.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_proxy_address(
+    state: tauri::State<'_, AppState>,
+    context: String,
+) -> onboard_core::Result<RestoreOutcome> {
+    let client = client_for(&state, &context).await?;
+    let data_dir = state.data_dir();
+    let target = Target {
+        client: &client,
+        context: &context,
+        data_dir: &data_dir,
+    };
+    publish::restore(&target).await
+}
+
+/// Whether something answers at `url` from this machine (tower serves /health).
+#[tauri::command]
+#[specta::specta]
+pub async fn probe_proxy_address(url: String) -> onboard_core::Result<Reachability> {
+    let url = proxy_url::parse(&url)?;
+    Ok(reachability::probe(&url, Duration::from_secs(3)).await)
+}
+
+/// KubeSphere 3.x: restarts ks-apiserver so that it reads a changed address; returns the
+/// `restartedAt` value written.
+#[tauri::command]
+#[specta::specta]
+pub async fn restart_ks_apiserver(
+    state: tauri::State<'_, AppState>,
+    context: String,
+) -> onboard_core::Result<String> {
+    restart::restart_ks_apiserver(&client_for(&state, &context).await?).await
+}

@@ -1,0 +1,102 @@
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { backend, toBackendError, type BackendError, type CheckId, type CheckResult, type Verdict } from "../backend";
+import ErrorNotice from "../components/ErrorNotice";
+
+/** The checks in the order the backend lists them; each row waits for its result. */
+const CHECKS: readonly CheckId[] = [
+  "connection",
+  "platformAdmin",
+  "permissions",
+  "kubesphere",
+  "towerExtension",
+  "towerPods",
+  "towerService",
+  "nodeAddresses",
+  "proxyAddress",
+];
+
+type Run =
+  | { state: "idle" }
+  | { state: "running"; results: Partial<Record<CheckId, CheckResult>> }
+  | { state: "done"; results: Partial<Record<CheckId, CheckResult>> }
+  | { state: "error"; error: BackendError };
+
+/** Host preflight: nothing is contacted until the user asks; each check's row fills in
+ * the moment the backend reports it. */
+export default function HostPage({ context }: { context: string }) {
+  const { t } = useTranslation();
+  const [run, setRun] = useState<Run>({ state: "idle" });
+  const start = () => {
+    const results: Partial<Record<CheckId, CheckResult>> = {};
+    setRun({ state: "running", results: {} });
+    backend
+      .hostPreflight(context, (result) => {
+        results[result.id] = result;
+        setRun({ state: "running", results: { ...results } });
+      })
+      .then(
+        (all) => setRun({ state: "done", results: Object.fromEntries(all.map((r) => [r.id, r])) }),
+        (thrown) => setRun({ state: "error", error: toBackendError(thrown) }),
+      );
+  };
+  const running = run.state === "running";
+  const results = run.state === "running" || run.state === "done" ? run.results : null;
+  const failed = results ? Object.values(results).filter((r) => r?.verdict === "fail").length : 0;
+  return (
+    <section className="host-checks" aria-labelledby="host-checks-title">
+      <header>
+        <h3 id="host-checks-title">{t("host.title", { context })}</h3>
+        <button type="button" className="primary" onClick={start} disabled={running} aria-busy={running}>
+          {running ? t("host.running") : run.state === "idle" ? t("host.run") : t("host.rerun")}
+        </button>
+      </header>
+      {run.state === "error" && <ErrorNotice error={run.error} title={t("host.couldNotRun")} />}
+      {run.state === "done" && (
+        <p className={failed > 0 ? "warning" : "ok"} role="status">
+          {failed > 0 ? t("host.failed", { count: failed }) : t("host.ready")}
+        </p>
+      )}
+      {results && (
+        <ol className="checks" aria-live="polite">
+          {CHECKS.filter((id) => running || results[id]).map((id) => (
+            <CheckRow key={id} id={id} result={results[id]} />
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function CheckRow({ id, result }: { id: CheckId; result?: CheckResult }) {
+  const { t } = useTranslation();
+  const verdict: Verdict | "pending" = result?.verdict ?? "pending";
+  return (
+    <li className={`check ${verdict}`} data-check={id} data-verdict={verdict}>
+      <span className="badge">{t(`host.verdict.${verdict}`)}</span> <strong>{t(`host.checks.${id}`)}</strong>
+      {result && (
+        <>
+          <p>{result.summary}</p>
+          {result.fix && (
+            <p className="hint">
+              <span className="muted">{t("host.fix")}: </span>
+              {result.fix}
+            </p>
+          )}
+          {result.evidence.length > 0 && (
+            <details>
+              <summary>{t("host.evidence")}</summary>
+              <ul>
+                {result.evidence.map((line) => (
+                  <li key={line}>
+                    <code>{line}</code>
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+        </>
+      )}
+    </li>
+  );
+}
