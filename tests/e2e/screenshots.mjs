@@ -91,3 +91,41 @@ try {
 } finally {
   await sandbox.close();
 }
+
+// The sandbox's "lb-pending" host: a connection test, the host checks (the proxy address
+// missing), and the proxy address page with the change previewed.
+const pending = await openApp({ args: ["--sandbox", "lb-pending"] });
+try {
+  const { browser } = pending;
+  const save = async (name) => {
+    const file = join(out, name);
+    await browser.saveScreenshot(file);
+    console.log(`saved ${file}`);
+  };
+  await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
+  await (await browser.$('tr[data-context="sandbox-host"]')).waitForDisplayed({ timeout: 10_000 });
+  await (await browser.$('tr[data-context="sandbox-host"]').$("button=Host")).click();
+  await (await browser.$('tr[data-context="sandbox-member"]').$("button=Member")).click();
+  await browser.waitUntil(async () => /sandbox-member/.test(await textOf(browser, '[data-testid="status-member"]')));
+  await (await browser.$("button=Test connection")).click();
+  await browser.waitUntil(async () => /Connected/.test(await (await browser.$("body")).getText()), { timeout: 20_000 });
+  await (await browser.$(".connection-tests")).scrollIntoView();
+  await save("en-sandbox-1d-connection-test.png");
+
+  await (await browser.$('nav [data-stage="host"]')).click();
+  await (await browser.$("button=Run checks")).click();
+  await browser.waitUntil(async () => (await browser.$$('li[data-verdict="pending"]')).length === 0 && (await browser.$$("li[data-check]")).length === 9, {
+    timeout: 30_000,
+  });
+  await save("en-sandbox-2-host-checks.png");
+
+  await (await browser.$('nav [data-stage="proxy-address"]')).click();
+  await (await browser.$("button=Read current address")).click();
+  await (await browser.$('[data-testid="proxy-current"]')).waitForDisplayed({ timeout: 15_000 });
+  await (await browser.$("#proxy-url")).setValue("http://139.198.120.120:30000");
+  await (await browser.$("button=Preview change")).click();
+  await (await browser.$('[data-testid="plan"]')).waitForDisplayed({ timeout: 15_000 });
+  await save("en-sandbox-3-proxy-address-preview.png");
+} finally {
+  await pending.close();
+}
