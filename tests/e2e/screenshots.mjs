@@ -124,7 +124,10 @@ try {
   await (await browser.$('[data-testid="proxy-current"]')).waitForDisplayed({ timeout: 15_000 });
   await (await browser.$("#proxy-url")).setValue("http://139.198.120.120:30000");
   await (await browser.$("button=Preview change")).click();
-  await (await browser.$('[data-testid="plan"]')).waitForDisplayed({ timeout: 15_000 });
+  const plan = await browser.$('[data-testid="plan"]');
+  await plan.waitForDisplayed({ timeout: 15_000 });
+  await (await browser.$("button=Preview change")).waitForEnabled({ timeout: 15_000 });
+  await plan.scrollIntoView({ block: "center" });
   await save("en-sandbox-3-proxy-address-preview.png");
 } finally {
   await pending.close();
