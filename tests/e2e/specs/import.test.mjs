@@ -75,7 +75,11 @@ describe("importing kubeconfigs", () => {
 
   it("starts with no contexts and offers the import", async () => {
     const { browser } = app;
-    assert.match(await textOf(browser, '[data-testid="stage-kubeconfigs"]'), /No contexts found/);
+    // The page first says it is reading the files; wait for what it found (nothing).
+    await browser.waitUntil(async () => /No contexts found/.test(await textOf(browser, '[data-testid="stage-kubeconfigs"]')), {
+      timeout: 10_000,
+      timeoutMsg: "the empty list was not shown",
+    });
     await (await browser.$("button=Import kubeconfigs…")).click();
     await (await browser.$('[data-testid="import-panel"]')).waitForDisplayed();
     // The first field has focus; dropping files is offered only once the window accepted the listener.
