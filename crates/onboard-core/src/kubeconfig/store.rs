@@ -90,35 +90,24 @@ impl Store {
     }
 
     pub fn roles(&self) -> crate::Result<Roles> {
-        let doc = self.read()?;
-        let found = extensions(&doc)
-            .find(|e| e["name"] == ROLES_EXTENSION)
-            .map(|e| e["extension"].clone());
-        Ok(found
-            .and_then(|value| serde_json::from_value(value).ok())
-            .unwrap_or_default())
+        Ok(roles_in(&self.read()?))
     }
 
     pub fn set_role(&self, role: Role, context: Option<&str>) -> crate::Result<()> {
-        let mut roles = self.roles()?;
+        let mut doc = self.read()?;
+        let mut roles = roles_in(&doc);
         let slot = match role {
             Role::Host => &mut roles.host,
             Role::Member => &mut roles.member,
         };
         *slot = context.map(str::to_owned);
-        let mut doc = self.read()?;
-        let list = list_mut(&mut doc, "extensions");
-        list.retain(|e| e["name"] != ROLES_EXTENSION);
-        list.push(json!({ "name": ROLES_EXTENSION, "extension": roles }));
+        put_roles(&mut doc, &roles);
         self.write(&doc)
     }
 
     /// Names of the stored contexts, in file order.
     pub fn context_names(&self) -> crate::Result<Vec<String>> {
-        let doc = self.read()?;
-        Ok(entries(&doc, "contexts")
-            .filter_map(|e| e["name"].as_str().map(str::to_owned))
-            .collect())
+        Ok(names_in(&self.read()?))
     }
 
     /// Adds `new` contexts, first removing the stored contexts named in `replace`. Either all
@@ -151,7 +140,7 @@ impl Store {
     /// Removes stored contexts with their clusters, users and vault entries.
     pub fn remove(&self, names: &[String], vault: &dyn SecretStore) -> crate::Result<()> {
         let mut doc = self.read()?;
-        let stored = self.context_names()?;
+        let stored = names_in(&doc);
         if let Some(missing) = names.iter().find(|n| !stored.contains(n)) {
             return Err(crate::Error::not_found(format!(
                 "context \"{missing}\" is not one the app has imported"
@@ -159,15 +148,13 @@ impl Store {
             .with_hint("only imported contexts can be removed; the app never edits your own kubeconfig files"));
         }
         let freed = remove_from(&mut doc, names);
-        let mut roles = self.roles()?;
+        let mut roles = roles_in(&doc);
         for slot in [&mut roles.host, &mut roles.member] {
             if slot.as_ref().is_some_and(|name| names.contains(name)) {
                 *slot = None;
             }
         }
-        let list = list_mut(&mut doc, "extensions");
-        list.retain(|e| e["name"] != ROLES_EXTENSION);
-        list.push(json!({ "name": ROLES_EXTENSION, "extension": roles }));
+        put_roles(&mut doc, &roles);
         self.write(&doc)?;
         delete_keys(vault, &freed)
     }
@@ -206,6 +193,25 @@ impl Store {
         load::parse(&text, &self.path)?;
         crate::locked_file::write(&self.path, text.as_bytes())
     }
+}
+
+fn names_in(doc: &Value) -> Vec<String> {
+    entries(doc, "contexts")
+        .filter_map(|e| e["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn roles_in(doc: &Value) -> Roles {
+    entries(doc, "extensions")
+        .find(|e| e["name"] == ROLES_EXTENSION)
+        .and_then(|e| serde_json::from_value(e["extension"].clone()).ok())
+        .unwrap_or_default()
+}
+
+fn put_roles(doc: &mut Value, roles: &Roles) {
+    let list = list_mut(doc, "extensions");
+    list.retain(|e| e["name"] != ROLES_EXTENSION);
+    list.push(json!({ "name": ROLES_EXTENSION, "extension": roles }));
 }
 
 fn insert(doc: &mut Value, new: &NewContext) {
@@ -250,10 +256,6 @@ fn delete_keys(vault: &dyn SecretStore, keys: &[String]) -> crate::Result<()> {
 
 fn entries<'a>(doc: &'a Value, list: &str) -> impl Iterator<Item = &'a Value> {
     doc[list].as_array().into_iter().flatten()
-}
-
-fn extensions(doc: &Value) -> impl Iterator<Item = &Value> {
-    entries(doc, "extensions")
 }
 
 fn list_mut<'a>(doc: &'a mut Value, list: &str) -> &'a mut Vec<Value> {

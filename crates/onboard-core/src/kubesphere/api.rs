@@ -119,10 +119,19 @@ fn json_body(
     path: &str,
     body: &Value,
 ) -> Result<http::Request<Vec<u8>>, http::Error> {
+    body_as(method, path, "application/json", body)
+}
+
+fn body_as(
+    method: http::Method,
+    path: &str,
+    content_type: &str,
+    body: &Value,
+) -> Result<http::Request<Vec<u8>>, http::Error> {
     http::Request::builder()
         .method(method)
         .uri(path)
-        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::CONTENT_TYPE, content_type)
         .body(body.to_string().into_bytes())
 }
 
@@ -162,11 +171,13 @@ pub async fn merge_patch(
     patch: &Value,
     dry_run: bool,
 ) -> ApiResult<Value> {
-    let request = http::Request::builder()
-        .method(http::Method::PATCH)
-        .uri(with_dry_run(path, dry_run))
-        .header(http::header::CONTENT_TYPE, "application/merge-patch+json")
-        .body(patch.to_string().into_bytes());
+    let path = with_dry_run(path, dry_run);
+    let request = body_as(
+        http::Method::PATCH,
+        &path,
+        "application/merge-patch+json",
+        patch,
+    );
     send(client, request).await
 }
 
