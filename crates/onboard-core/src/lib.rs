@@ -6,6 +6,7 @@
 pub mod app;
 pub mod error;
 pub mod flow;
+pub mod join;
 pub mod kubeconfig;
 pub mod kubesphere;
 pub mod locked_file;

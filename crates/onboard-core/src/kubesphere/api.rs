@@ -207,3 +207,38 @@ pub async fn can_i(client: &kube::Client, attributes: &Value) -> ApiResult<bool>
     .await?;
     Ok(answer["status"]["allowed"] == true)
 }
+
+/// DELETE `path` (background propagation, as kubectl does); `Ok(None)` when already gone.
+pub async fn delete(client: &kube::Client, path: &str, dry_run: bool) -> ApiResult<Option<Value>> {
+    let options = serde_json::json!({"apiVersion": "v1", "kind": "DeleteOptions",
+        "propagationPolicy": "Background"});
+    let request = json_body(http::Method::DELETE, &with_dry_run(path, dry_run), &options);
+    match send(client, request).await {
+        Ok(value) => Ok(Some(value)),
+        Err(ApiError::Status { code: 404, .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Server-side apply of `body` at `path` (the object's own URL) as `field_manager`, without
+/// force: a field another manager owns with another value is a 409, shown to the user
+/// instead of taken silently.
+pub async fn apply(
+    client: &kube::Client,
+    path: &str,
+    body: &Value,
+    field_manager: &str,
+    dry_run: bool,
+) -> ApiResult<Value> {
+    let mut path = format!("{path}?fieldManager={field_manager}&force=false");
+    if dry_run {
+        path.push_str("&dryRun=All");
+    }
+    let request = body_as(
+        http::Method::PATCH,
+        &path,
+        "application/apply-patch+yaml",
+        body,
+    );
+    send(client, request).await
+}

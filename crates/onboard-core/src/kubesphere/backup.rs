@@ -28,7 +28,7 @@ pub fn dir(data_dir: &Path) -> PathBuf {
     data_dir.join("backups").join("proxy-address")
 }
 
-fn slug(context: &str) -> String {
+pub(crate) fn slug(context: &str) -> String {
     context
         .chars()
         .map(|c| {

@@ -1,0 +1,299 @@
+//! One-click apply of agent.yaml to the member — what the procedure has the admin do by
+//! hand with `kubectl create -f agent.yaml` on a member node. First a plan from a
+//! server-side dry run of each object (create / unchanged / update / conflict with an
+//! existing object), then server-side apply object by object as our own field manager,
+//! without force (a field someone else owns with another value stops the apply and is
+//! shown), stopping at the first error. What was created is recorded as it goes, so the
+//! join can be undone even after a crash half-way.
+
+use super::agent::{self, AgentManifest};
+use super::objects;
+use super::record::{self, JoinPhase, JoinRecord, ObjectId};
+use crate::kubesphere::api::{self, ApiError};
+use crate::{Error, ErrorKind, Result};
+use serde::Serialize;
+use serde_json::Value;
+use std::path::Path;
+
+/// Our field manager in the member's managedFields.
+pub const FIELD_MANAGER: &str = "ks-onboard";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum PlanAction {
+    Create,
+    Unchanged,
+    Update,
+    /// The server refused the dry run (another manager owns a field, or it is invalid).
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PlanItem {
+    pub object: ObjectId,
+    pub action: PlanAction,
+    /// Why it conflicts, or what the existing object is.
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyPlan {
+    pub cluster: String,
+    pub items: Vec<PlanItem>,
+    /// The member already runs an agent for another cluster name (joined elsewhere).
+    pub other_agent: Option<String>,
+}
+
+impl ApplyPlan {
+    pub fn blocked(&self) -> bool {
+        self.items.iter().any(|i| i.action == PlanAction::Conflict)
+    }
+}
+
+fn creates_namespace(items: &[PlanItem], namespace: &str) -> bool {
+    items.iter().any(|i| {
+        i.object.kind == "Namespace" && i.object.name == namespace && i.action == PlanAction::Create
+    })
+}
+
+fn manifest_objects(manifest: &AgentManifest) -> Result<Vec<(ObjectId, String, Value)>> {
+    manifest
+        .documents
+        .iter()
+        .map(|d| {
+            let id = ObjectId::of(d);
+            let path = objects::path(&id)?;
+            Ok((id, path, objects::cleaned(d)))
+        })
+        .collect()
+}
+
+/// The plan: what applying `manifest` to the member would do, from a dry run of each object.
+pub async fn plan(member: &kube::Client, manifest: &AgentManifest) -> Result<ApplyPlan> {
+    let mut items = Vec::new();
+    let mut other_agent = None;
+    for (id, path, wanted) in manifest_objects(manifest)? {
+        let current = api::get(member, &path)
+            .await
+            .map_err(|e| e.into_error(&format!("read {} on the member", id.describe())))?;
+        if let Some(current) = &current {
+            if id.kind == "Deployment" {
+                let name = agent::agent_flag(std::slice::from_ref(current), "--name");
+                if name.as_deref().is_some_and(|n| n != manifest.cluster) {
+                    other_agent = name;
+                }
+            }
+        }
+        if let Some(other) = other_agent.as_ref().filter(|_| id.kind == "Deployment") {
+            // Applying would silently re-point another join's agent: never that.
+            let detail = format!("the member runs the agent of cluster \"{other}\"; a member joins one host as one cluster");
+            items.push(PlanItem { object: id, action: PlanAction::Conflict, detail: Some(detail) });
+            continue;
+        }
+        let (action, detail) = match api::apply(member, &path, &wanted, FIELD_MANAGER, true).await {
+            Ok(result) => match &current {
+                None => (PlanAction::Create, None),
+                Some(current)
+                    if objects::content(current, &wanted) == objects::content(&result, &wanted) =>
+                {
+                    (
+                        PlanAction::Unchanged,
+                        Some("already on the member as agent.yaml has it".into()),
+                    )
+                }
+                Some(_) => (
+                    PlanAction::Update,
+                    Some("exists on the member; some fields change".into()),
+                ),
+            },
+            // A server checks namespaced objects only once their namespace exists; the
+            // manifest creates it first, so these are checked when applied.
+            Err(ApiError::Status { code: 404, message })
+                if current.is_none()
+                    && creates_namespace(&items, &id.namespace)
+                    && message.contains("namespaces") =>
+            {
+                (
+                    PlanAction::Create,
+                    Some(format!(
+                        "checked when applied, after namespace {} is created",
+                        id.namespace
+                    )),
+                )
+            }
+            Err(ApiError::Status { code, message }) if code == 409 || code == 422 => {
+                (PlanAction::Conflict, Some(manifest.mask(&message)))
+            }
+            Err(error) => {
+                return Err(
+                    error.into_error(&format!("check {} on the member (dry run)", id.describe()))
+                )
+            }
+        };
+        items.push(PlanItem {
+            object: id,
+            action,
+            detail,
+        });
+    }
+    Ok(ApplyPlan {
+        cluster: manifest.cluster.clone(),
+        items,
+        other_agent,
+    })
+}
+
+/// One object's progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyStep {
+    /// 0-based, out of `total`.
+    pub index: u32,
+    pub total: u32,
+    pub object: ObjectId,
+    pub action: PlanAction,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyOutcome {
+    pub plan: ApplyPlan,
+    pub created: Vec<ObjectId>,
+    pub updated: Vec<ObjectId>,
+    pub unchanged: Vec<ObjectId>,
+}
+
+/// Where the join is recorded.
+pub struct MemberTarget<'a> {
+    pub client: &'a kube::Client,
+    pub context: &'a str,
+    pub host_context: &'a str,
+    pub data_dir: &'a Path,
+}
+
+/// Applies `manifest` to the member after a dry-run plan; refuses when the plan has a
+/// conflict. `on_step` hears each object before and after it is applied.
+pub async fn apply(
+    target: &MemberTarget<'_>,
+    manifest: &AgentManifest,
+    mut on_step: impl FnMut(&ApplyStep),
+) -> Result<ApplyOutcome> {
+    let member = target.client;
+    let plan = plan(member, manifest).await?;
+    if plan.blocked() {
+        let conflicts: Vec<String> = plan
+            .items
+            .iter()
+            .filter(|i| i.action == PlanAction::Conflict)
+            .map(|i| {
+                format!(
+                    "{}: {}",
+                    i.object.describe(),
+                    i.detail.clone().unwrap_or_default()
+                )
+            })
+            .collect();
+        let hint = match &plan.other_agent {
+            Some(other) => format!("the member already runs the agent of cluster \"{other}\": remove that join first (Clusters & history, or `ks-onboard-cli cluster remove {other}`)"),
+            None => "nothing was applied; resolve the conflict on the member (or remove the object) and try again".into(),
+        };
+        return Err(Error::invalid_input(format!(
+            "agent.yaml conflicts with what the member has: {}",
+            conflicts.join("; ")
+        ))
+        .with_hint(hint));
+    }
+    let mut record = record::load(target.data_dir, target.host_context, &manifest.cluster)?
+        .unwrap_or_else(|| {
+            JoinRecord::new(target.host_context, Some(target.context), &manifest.cluster)
+        });
+    record.member_context = Some(target.context.to_string());
+    if record.member_crds_before.is_none() {
+        record.member_crds_before = Some(crd_names(member).await);
+    }
+    let mut outcome = ApplyOutcome {
+        plan: plan.clone(),
+        created: Vec::new(),
+        updated: Vec::new(),
+        unchanged: Vec::new(),
+    };
+    let objects = manifest_objects(manifest)?;
+    let total = objects.len() as u32;
+    for (index, ((id, path, wanted), item)) in objects.into_iter().zip(&plan.items).enumerate() {
+        let mut step = ApplyStep {
+            index: index as u32,
+            total,
+            object: id.clone(),
+            action: item.action,
+            done: false,
+        };
+        on_step(&step);
+        if let Err(error) = api::apply(member, &path, &wanted, FIELD_MANAGER, false).await {
+            record::save(target.data_dir, &mut record)?;
+            let done: Vec<String> = outcome.created.iter().map(ObjectId::describe).collect();
+            let message = match &error {
+                ApiError::Status { message, .. } => manifest.mask(message),
+                ApiError::Transport(what) => what.clone(),
+            };
+            return Err(Error::new(ErrorKind::Connection, format!("applying {} to the member failed: {message}", id.describe()))
+                .with_hint(if done.is_empty() {
+                    "nothing was created on the member; fix the cause and apply again".to_string()
+                } else {
+                    format!("already created: {}; apply again to finish, or roll back the join to remove them", done.join(", "))
+                }));
+        }
+        let list = match item.action {
+            PlanAction::Create => {
+                record.member_created.push(id.clone());
+                &mut outcome.created
+            }
+            PlanAction::Update => {
+                push_unique(&mut record.member_existing, &id);
+                &mut outcome.updated
+            }
+            _ => {
+                push_unique(&mut record.member_existing, &id);
+                &mut outcome.unchanged
+            }
+        };
+        list.push(id);
+        record::save(target.data_dir, &mut record)?;
+        step.done = true;
+        on_step(&step);
+    }
+    record.phase = JoinPhase::AgentApplied;
+    record::save(target.data_dir, &mut record)?;
+    Ok(outcome)
+}
+
+fn push_unique(list: &mut Vec<ObjectId>, id: &ObjectId) {
+    if !list.contains(id) {
+        list.push(id.clone());
+    }
+}
+
+/// The member's CustomResourceDefinitions now (empty when they cannot be listed).
+pub(super) async fn crd_names(member: &kube::Client) -> Vec<String> {
+    let Ok(Some(list)) = api::get(
+        member,
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+    )
+    .await
+    else {
+        return Vec::new();
+    };
+    list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["metadata"]["name"].as_str().map(str::to_string))
+        .collect()
+}

@@ -1,0 +1,19 @@
+//! Step 2 of the procedure and everything the console leaves to the user: the Add Cluster
+//! form and its rules ([`form`]), the Cluster object it becomes ([`cluster_object`]),
+//! creating it on the host ([`add`]), agent.yaml ([`agent`]), applying it to the member
+//! ([`apply`]), following the join as it happens and explaining what is wrong
+//! ([`watch`], [`diagnose`]), the host's cluster list ([`clusters`]) and a clean removal
+//! ([`remove`]), all remembered in a local record ([`record`]).
+
+pub mod add;
+pub mod agent;
+pub mod apply;
+pub mod cluster_object;
+pub mod clusters;
+pub mod conditions;
+pub mod diagnose;
+pub mod form;
+mod objects;
+pub mod record;
+pub mod remove;
+pub mod watch;
