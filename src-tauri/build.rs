@@ -22,6 +22,20 @@ fn main() {
         "restore_proxy_address",
         "probe_proxy_address",
         "restart_ks_apiserver",
+        "cluster_form_options",
+        "check_cluster_name",
+        "preview_cluster",
+        "add_cluster",
+        "agent_manifest",
+        "export_agent_manifest",
+        "plan_agent_apply",
+        "apply_agent",
+        "watch_join",
+        "stop_join_watch",
+        "join_records",
+        "list_clusters",
+        "plan_cluster_removal",
+        "remove_cluster",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -34,6 +34,20 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::host::restore_proxy_address,
             commands::host::probe_proxy_address,
             commands::host::restart_ks_apiserver,
+            commands::join::cluster_form_options,
+            commands::join::check_cluster_name,
+            commands::join::preview_cluster,
+            commands::join::add_cluster,
+            commands::join::agent_manifest,
+            commands::join::export_agent_manifest,
+            commands::join::plan_agent_apply,
+            commands::join::apply_agent,
+            commands::join::watch_join,
+            commands::join::stop_join_watch,
+            commands::join::join_records,
+            commands::join::list_clusters,
+            commands::join::plan_cluster_removal,
+            commands::join::remove_cluster,
         ])
         .typ::<onboard_core::Error>()
         .typ::<onboard_core::flow::Stage>()

@@ -6,6 +6,7 @@ use onboard_core::kubeconfig::shell_path::SearchPath;
 use onboard_core::kubeconfig::store::Store;
 use onboard_core::kubeconfig::workspace::Workspace;
 use onboard_core::vault::{ExposeSecret, MemoryVault, OsKeyring, SecretStore, SecretString};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -42,6 +43,8 @@ pub struct AppState {
     backing: Mutex<Backing>,
     /// Kept for the life of the window: on X11 the clipboard's content is served by its owner.
     clipboard: Mutex<Option<arboard::Clipboard>>,
+    /// The join watches running, by cluster name, so the page can stop or replace one.
+    watches: Mutex<HashMap<String, tokio::task::AbortHandle>>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             sandbox: Mutex::new(sandbox),
             backing: Mutex::new(backing),
             clipboard: Mutex::new(None),
+            watches: Mutex::new(HashMap::new()),
         }
     }
 
@@ -139,6 +143,21 @@ impl AppState {
             if slot.as_ref().is_some_and(|name| !known.contains(name)) {
                 *slot = None;
             }
+        }
+    }
+}
+
+impl AppState {
+    /// Remembers the watch of `cluster`, stopping one that ran before.
+    pub fn track_watch(&self, cluster: &str, handle: tokio::task::AbortHandle) {
+        if let Some(old) = relock(&self.watches).insert(cluster.to_string(), handle) {
+            old.abort();
+        }
+    }
+
+    pub fn stop_watch(&self, cluster: &str) {
+        if let Some(handle) = relock(&self.watches).remove(cluster) {
+            handle.abort();
         }
     }
 }

@@ -30,7 +30,11 @@ pub async fn host_preflight(
     .await)
 }
 
-async fn client_for(state: &AppState, context: &str) -> onboard_core::Result<kube::Client> {
+/// A kube client for `context` (also used by the join commands).
+pub(super) async fn client_for(
+    state: &AppState,
+    context: &str,
+) -> onboard_core::Result<kube::Client> {
     let (merged, settings) = state.connect_inputs(context).await?;
     Ok(client::client_for(&merged, context, &settings).await?.0)
 }

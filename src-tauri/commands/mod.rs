@@ -2,4 +2,5 @@
 
 pub mod app;
 pub mod host;
+pub mod join;
 pub mod kubeconfig;

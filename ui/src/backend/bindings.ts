@@ -58,12 +58,50 @@ export const commands = {
 	 *  `restartedAt` value written.
 	 */
 	restartKsApiserver: (context: string) => __TAURI_INVOKE<string>("restart_ks_apiserver", { context }),
+	clusterFormOptions: (context: string) => __TAURI_INVOKE<FormOptions_Serialize>("cluster_form_options", { context }),
+	/**  The name's problems, "taken" included (the form's live check). */
+	checkClusterName: (context: string, name: string) => __TAURI_INVOKE<FieldProblem_Serialize[]>("check_cluster_name", { context, name }),
+	/**  Every problem of the form and the Cluster object it becomes. */
+	previewCluster: (context: string, form: ClusterForm_Deserialize) => __TAURI_INVOKE<ClusterPreview_Serialize>("preview_cluster", { context, form }),
+	/**  Creates the Cluster after a server dry run (`dry_run`: only the dry run). */
+	addCluster: (hostContext: string, memberContext: string | null, form: ClusterForm_Deserialize, dryRun: boolean) => __TAURI_INVOKE<AddOutcome>("add_cluster", { hostContext, memberContext, form, dryRun }),
+	/**  agent.yaml with the token masked, and where it came from. */
+	agentManifest: (context: string, cluster: string) => __TAURI_INVOKE<ManifestView_Serialize>("agent_manifest", { context, cluster }),
+	/**  Writes agent.yaml (with its token) to `path`, owner-only; the page never holds it. */
+	exportAgentManifest: (context: string, cluster: string, path: string) => __TAURI_INVOKE<string>("export_agent_manifest", { context, cluster, path }),
+	/**  What applying agent.yaml to the member would do (server dry run of each object). */
+	planAgentApply: (hostContext: string, memberContext: string, cluster: string) => __TAURI_INVOKE<ApplyPlan_Serialize>("plan_agent_apply", { hostContext, memberContext, cluster }),
+	/**  Applies agent.yaml to the member object by object; each step is sent on `on_step`. */
+	applyAgent: (hostContext: string, memberContext: string, cluster: string, onStep: Channel<ApplyStep>) => __TAURI_INVOKE<ApplyOutcome_Serialize>("apply_agent", { hostContext, memberContext, cluster, onStep }),
+	/**
+	 *  Follows the join until the Cluster is Ready or [`stop_join_watch`]; every change is
+	 *  sent on `on_update`. A second watch of the same cluster replaces the first.
+	 */
+	watchJoin: (hostContext: string, memberContext: string | null, cluster: string, onUpdate: Channel<WatchUpdate_Deserialize>) => __TAURI_INVOKE<JoinSnapshot_Serialize | null>("watch_join", { hostContext, memberContext, cluster, onUpdate }),
+	stopJoinWatch: (cluster: string) => __TAURI_INVOKE<void>("stop_join_watch", { cluster }),
+	/**  The joins this app made from this machine on `context`, newest first (to resume one). */
+	joinRecords: (context: string) => __TAURI_INVOKE<JoinRecord_Serialize[]>("join_records", { context }),
+	listClusters: (context: string) => __TAURI_INVOKE<ClusterSummary_Serialize[]>("list_clusters", { context }),
+	planClusterRemoval: (hostContext: string, memberContext: string | null, cluster: string) => __TAURI_INVOKE<RemovalPlan_Serialize>("plan_cluster_removal", { hostContext, memberContext, cluster }),
+	/**  Removes the cluster and cleans the member; `confirmation` must be the cluster's name. */
+	removeCluster: (hostContext: string, memberContext: string | null, cluster: string, confirmation: string, onStep: Channel<RemovalStep_Deserialize>) => __TAURI_INVOKE<RemovalOutcome_Serialize>("remove_cluster", { hostContext, memberContext, cluster, confirmation, onStep }),
 };
 
 /* Constants */
 export const STAGES = ["kubeconfigs","host","proxy-address","add-cluster","join","clusters"] as const;
 
 /* Types */
+export type AddOutcome = {
+	name: string,
+	/**  The server accepted every write in a dry run. */
+	dryRunPassed: boolean,
+	/**  The Cluster was created (false for a dry run). */
+	created: boolean,
+	yaml: string,
+	/**  Tags created on the host for this cluster (`key=value`). */
+	createdTags: string[],
+};
+
 export type AddressOrigin = 
 /**  Written in the place the installed version reads. */
 "configured" | 
@@ -125,6 +163,48 @@ export type AppStatus_Serialize = {
 	hostContext: string | null,
 	/**  The kubeconfig context chosen as the member to join, once the user picks one. */
 	memberContext: string | null,
+};
+
+export type ApplyOutcome = ApplyOutcome_Serialize | ApplyOutcome_Deserialize;
+
+export type ApplyOutcome_Deserialize = {
+	plan: ApplyPlan_Deserialize,
+	created: ObjectId[],
+	updated: ObjectId[],
+	unchanged: ObjectId[],
+};
+
+export type ApplyOutcome_Serialize = {
+	plan: ApplyPlan_Serialize,
+	created: ObjectId[],
+	updated: ObjectId[],
+	unchanged: ObjectId[],
+};
+
+export type ApplyPlan = ApplyPlan_Serialize | ApplyPlan_Deserialize;
+
+export type ApplyPlan_Deserialize = {
+	cluster: string,
+	items: PlanItem_Deserialize[],
+	/**  The member already runs an agent for another cluster name (joined elsewhere). */
+	otherAgent?: string | null,
+};
+
+export type ApplyPlan_Serialize = {
+	cluster: string,
+	items: PlanItem_Serialize[],
+	/**  The member already runs an agent for another cluster name (joined elsewhere). */
+	otherAgent: string | null,
+};
+
+/**  One object's progress. */
+export type ApplyStep = {
+	/**  0-based, out of `total`. */
+	index: number,
+	total: number,
+	object: ObjectId,
+	action: PlanAction,
+	done: boolean,
 };
 
 /**  How a user authenticates, by kind only (the values stay in Rust). */
@@ -277,6 +357,116 @@ export type ClusterDetails_Serialize = {
 	proxyUrl: string,
 };
 
+/**  What the user fills in. Empty strings mean "not set". */
+export type ClusterForm = ClusterForm_Serialize | ClusterForm_Deserialize;
+
+/**  What the user fills in. Empty strings mean "not set". */
+export type ClusterForm_Deserialize = {
+	name?: string,
+	alias?: string,
+	tags?: Tag[],
+	provider?: string,
+	description?: string,
+	group?: Group | null,
+	/**  The Cluster Configuration YAML; empty: none (`spec.config` is left out). */
+	config?: string,
+};
+
+/**  What the user fills in. Empty strings mean "not set". */
+export type ClusterForm_Serialize = {
+	name: string,
+	alias: string,
+	tags: Tag[],
+	provider: string,
+	description: string,
+	group: Group | null,
+	/**  The Cluster Configuration YAML; empty: none (`spec.config` is left out). */
+	config: string,
+};
+
+/**  What Create would send: the object (as YAML) and where each field went. */
+export type ClusterPreview = ClusterPreview_Serialize | ClusterPreview_Deserialize;
+
+/**  What Create would send: the object (as YAML) and where each field went. */
+export type ClusterPreview_Deserialize = {
+	problems: FieldProblem_Deserialize[],
+	yaml: string,
+	placements: FieldPlacement[],
+	/**  Tags that do not exist on the host yet and will be created. */
+	newTags: Tag[],
+};
+
+/**  What Create would send: the object (as YAML) and where each field went. */
+export type ClusterPreview_Serialize = {
+	problems: FieldProblem_Serialize[],
+	yaml: string,
+	placements: FieldPlacement[],
+	/**  Tags that do not exist on the host yet and will be created. */
+	newTags: Tag[],
+};
+
+export type ClusterSummary = ClusterSummary_Serialize | ClusterSummary_Deserialize;
+
+export type ClusterSummary_Deserialize = {
+	name: string,
+	alias?: string | null,
+	description?: string | null,
+	host: boolean,
+	/**  `proxy` or `direct`. */
+	connection: string,
+	provider: string,
+	group?: string | null,
+	tags: Tag[],
+	ready: boolean,
+	step: JoinStep,
+	kubernetesVersion?: string | null,
+	kubesphereVersion?: string | null,
+	nodeCount?: number | null,
+	created?: string | null,
+	/**  This app has a record of joining it (from this machine). */
+	joinedHere: boolean,
+	deleting: boolean,
+};
+
+export type ClusterSummary_Serialize = {
+	name: string,
+	alias: string | null,
+	description: string | null,
+	host: boolean,
+	/**  `proxy` or `direct`. */
+	connection: string,
+	provider: string,
+	group: string | null,
+	tags: Tag[],
+	ready: boolean,
+	step: JoinStep,
+	kubernetesVersion: string | null,
+	kubesphereVersion: string | null,
+	nodeCount: number | null,
+	created: string | null,
+	/**  This app has a record of joining it (from this machine). */
+	joinedHere: boolean,
+	deleting: boolean,
+};
+
+export type ConditionView = ConditionView_Serialize | ConditionView_Deserialize;
+
+export type ConditionView_Deserialize = {
+	kind: string,
+	status: string,
+	reason?: string | null,
+	message?: string | null,
+	lastTransitionTime?: string | null,
+};
+
+export type ConditionView_Serialize = {
+	kind: string,
+	status: string,
+	reason: string | null,
+	message: string | null,
+	lastTransitionTime: string | null,
+};
+
 export type Conflict = 
 /**  Imported before: replace it or import under another name. */
 { kind: "imported" } | 
@@ -393,6 +583,17 @@ export type CredentialPlace =
 /**  In a file the kubeconfig names. */
 { kind: "file"; path: string };
 
+export type Diagnosis = {
+	code: DiagnosisCode,
+	severity: Severity,
+	summary: string,
+	fix: string,
+	/**  What it was read from (a condition, a log line, an Event). */
+	evidence: string[],
+};
+
+export type DiagnosisCode = "clusterGone" | "notFederated" | "towerNotRunning" | "agentNotApplied" | "nameConflict" | "imagePull" | "agentCrashLoop" | "wrongToken" | "clockSkew" | "proxyUnreachable" | "ksCoreFailed" | "memberApiNotReady";
+
 /**
  *  One row: the line before on the left, after on the right (absent on the other side for
  *  removed and added lines).
@@ -448,6 +649,16 @@ export type Endpoint_Serialize = {
 	tls: TlsSetup_Serialize,
 	exec: ExecPlugin | null,
 };
+
+export type EntrySource = 
+/**  The Cluster object on the host. */
+"host" | 
+/**  tower's pods on the host. */
+"tower" | 
+/**  The agent's Deployment, Pods and Events on the member. */
+"member" | 
+/**  The agent's own log. */
+"agent";
 
 /**  A failure with what is wrong and what to do about it. */
 export type Error = Error_Serialize | Error_Deserialize;
@@ -522,6 +733,83 @@ export type Failure = {
 	hint: string,
 };
 
+/**  Where one form field lands in the object, for the form's "what this becomes" column. */
+export type FieldPlacement = {
+	/**  The form field (`name`, `alias`, `tags`, …) or `fixed` for what the form always sets. */
+	field: string,
+	/**  The object path, e.g. `metadata.annotations["kubesphere.io/alias-name"]`. */
+	path: string,
+	/**  The value written (the configuration's base64 is shortened). */
+	value: string,
+};
+
+/**  One thing wrong with one field. */
+export type FieldProblem = FieldProblem_Serialize | FieldProblem_Deserialize;
+
+/**  One thing wrong with one field. */
+export type FieldProblem_Deserialize = {
+	field: FormField,
+	code: ProblemCode,
+	/**  The limit broken (characters or tags) where there is one. */
+	limit?: number | null,
+	/**  Where in the Cluster Configuration (1-based line), for YAML problems. */
+	line?: number | null,
+	/**  English, for the CLI; the UI words `code` itself. */
+	message: string,
+};
+
+/**  One thing wrong with one field. */
+export type FieldProblem_Serialize = {
+	field: FormField,
+	code: ProblemCode,
+	/**  The limit broken (characters or tags) where there is one. */
+	limit: number | null,
+	/**  Where in the Cluster Configuration (1-based line), for YAML problems. */
+	line: number | null,
+	/**  English, for the CLI; the UI words `code` itself. */
+	message: string,
+};
+
+export type FormField = "name" | "alias" | "tags" | "provider" | "description" | "config";
+
+/**
+ *  What the form offers: the host's tags, the console's providers and groups, its default
+ *  Cluster Configuration and limits, and the KubeSphere user recorded as creator.
+ */
+export type FormOptions = FormOptions_Serialize | FormOptions_Deserialize;
+
+/**
+ *  What the form offers: the host's tags, the console's providers and groups, its default
+ *  Cluster Configuration and limits, and the KubeSphere user recorded as creator.
+ */
+export type FormOptions_Deserialize = {
+	tags: HostTag_Deserialize[],
+	providers: string[],
+	groups: Group[],
+	defaultConfig: string,
+	creator?: string | null,
+	nameMax: number,
+	aliasMax: number,
+	descriptionMax: number,
+	tagsMax: number,
+};
+
+/**
+ *  What the form offers: the host's tags, the console's providers and groups, its default
+ *  Cluster Configuration and limits, and the KubeSphere user recorded as creator.
+ */
+export type FormOptions_Serialize = {
+	tags: HostTag_Serialize[],
+	providers: string[],
+	groups: Group[],
+	defaultConfig: string,
+	creator: string | null,
+	nameMax: number,
+	aliasMax: number,
+	descriptionMax: number,
+	tagsMax: number,
+};
+
 /**  What one file (or the pasted text, or the default locations) holds. */
 export type FoundGroup = FoundGroup_Serialize | FoundGroup_Deserialize;
 
@@ -541,6 +829,30 @@ export type FoundGroup_Serialize = {
 	/**  Why nothing could be read from it; the other groups are still offered. */
 	error: Error_Serialize | null,
 	contexts: Candidate_Serialize[],
+};
+
+/**  Advanced Settings → the usage identifier, label `cluster.kubesphere.io/group`. */
+export type Group = "production" | "development" | "testing" | "demo";
+
+/**  A cluster tag the host has (a `Label` object). */
+export type HostTag = HostTag_Serialize | HostTag_Deserialize;
+
+/**  A cluster tag the host has (a `Label` object). */
+export type HostTag_Deserialize = {
+	/**  The Label's name (KubeSphere's tag id). */
+	id: string,
+	key: string,
+	value: string,
+	color?: string | null,
+};
+
+/**  A cluster tag the host has (a `Label` object). */
+export type HostTag_Serialize = {
+	/**  The Label's name (KubeSphere's tag id). */
+	id: string,
+	key: string,
+	value: string,
+	color: string | null,
 };
 
 /**
@@ -597,6 +909,103 @@ export type ImportSource =
 /**  `KUBECONFIG`, else `~/.kube/config`, merged as kubectl merges them. */
 { type: "defaultLocations" };
 
+export type JoinPhase = 
+/**  The Cluster exists on the host; agent.yaml not applied yet. */
+"created" | 
+/**  agent.yaml is applied on the member; waiting for Ready. */
+"agentApplied" | "ready" | 
+/**  Removed from the host and the member cleaned. */
+"removed";
+
+export type JoinRecord = JoinRecord_Serialize | JoinRecord_Deserialize;
+
+export type JoinRecord_Deserialize = {
+	hostContext: string,
+	memberContext?: string | null,
+	cluster: string,
+	phase: JoinPhase,
+	/**  The Cluster's uid on the host: a later Cluster of the same name is not ours. */
+	clusterUid?: string | null,
+	/**  Tag `Label`s this app created for the cluster (deleted on removal). */
+	createdTags: string[],
+	/**  Existing tag `Label`s the cluster was added to (taken out again on removal). */
+	boundTags: string[],
+	/**  agent.yaml's objects that the apply created on the member (removal deletes these). */
+	memberCreated: ObjectId[],
+	/**  agent.yaml's objects that already existed on the member (left as they are). */
+	memberExisting: ObjectId[],
+	/**
+	 *  CustomResourceDefinitions the member had before the join (`None`: not read yet):
+	 *  ks-core's are removed only if they were not there.
+	 */
+	memberCrdsBefore?: string[] | null,
+	createdUnixMs: number | null,
+	updatedUnixMs: number | null,
+};
+
+export type JoinRecord_Serialize = {
+	hostContext: string,
+	memberContext: string | null,
+	cluster: string,
+	phase: JoinPhase,
+	/**  The Cluster's uid on the host: a later Cluster of the same name is not ours. */
+	clusterUid: string | null,
+	/**  Tag `Label`s this app created for the cluster (deleted on removal). */
+	createdTags: string[],
+	/**  Existing tag `Label`s the cluster was added to (taken out again on removal). */
+	boundTags: string[],
+	/**  agent.yaml's objects that the apply created on the member (removal deletes these). */
+	memberCreated: ObjectId[],
+	/**  agent.yaml's objects that already existed on the member (left as they are). */
+	memberExisting: ObjectId[],
+	/**
+	 *  CustomResourceDefinitions the member had before the join (`None`: not read yet):
+	 *  ks-core's are removed only if they were not there.
+	 */
+	memberCrdsBefore: string[] | null,
+	createdUnixMs: number | null,
+	updatedUnixMs: number | null,
+};
+
+export type JoinSnapshot = JoinSnapshot_Serialize | JoinSnapshot_Deserialize;
+
+export type JoinSnapshot_Deserialize = {
+	cluster: string,
+	exists: boolean,
+	step: JoinStep,
+	ready: boolean,
+	conditions: ConditionView_Deserialize[],
+	diagnoses: Diagnosis[],
+	/**  The agent Pods that are Ready, out of those there are (`None`: member not watched). */
+	agentPodsReady?: number | null,
+	agentPods?: number | null,
+	elapsedMs: number | null,
+};
+
+export type JoinSnapshot_Serialize = {
+	cluster: string,
+	exists: boolean,
+	step: JoinStep,
+	ready: boolean,
+	conditions: ConditionView_Serialize[],
+	diagnoses: Diagnosis[],
+	/**  The agent Pods that are Ready, out of those there are (`None`: member not watched). */
+	agentPodsReady: number | null,
+	agentPods: number | null,
+	elapsedMs: number | null,
+};
+
+/**  How far the join has come, in the order the conditions go. */
+export type JoinStep = 
+/**  Created; tower has not initialized it. */
+"waiting" | 
+/**  tower gave it a token and ports: agent.yaml is available. */
+"initialized" | 
+/**  The agent is connected to tower. */
+"agentConnected" | 
+/**  The host installed KubeSphere's core into the member. */
+"ksCoreReady" | "ready";
+
 /**  The KubeSphere version and where it was read. */
 export type KsVersion = {
 	/**  e.g. `v4.1.3`. */
@@ -625,11 +1034,58 @@ export type Latency = {
 	roundTripMs: number | null,
 };
 
+/**  Where the manifest came from. */
+export type ManifestSource = 
+/**  The tower extension's backend, as the console's page fetches it. */
+"towerExtension" | 
+/**  ks-apiserver's 3.x endpoint. */
+"ksApiserverV3" | 
+/**  Rendered here from tower's template, the Cluster's token and the address tower uses. */
+"rendered";
+
+/**  What the page and the terminal show. */
+export type ManifestView = ManifestView_Serialize | ManifestView_Deserialize;
+
+/**  What the page and the terminal show. */
+export type ManifestView_Deserialize = {
+	cluster: string,
+	source: ManifestSource,
+	note?: string | null,
+	/**  The YAML with the token masked. */
+	yaml: string,
+	objects: ObjectId[],
+	/**  The agent's `--proxy-server`. */
+	proxyServer?: string | null,
+	images: string[],
+};
+
+/**  What the page and the terminal show. */
+export type ManifestView_Serialize = {
+	cluster: string,
+	source: ManifestSource,
+	note: string | null,
+	/**  The YAML with the token masked. */
+	yaml: string,
+	objects: ObjectId[],
+	/**  The agent's `--proxy-server`. */
+	proxyServer: string | null,
+	images: string[],
+};
+
 /**  A node's addresses, to suggest `NodeIP:NodePort`. */
 export type NodeAddresses = {
 	name: string,
 	internalIp: string[],
 	externalIp: string[],
+};
+
+/**  One object the join created (or found and left alone) on the member. */
+export type ObjectId = {
+	apiVersion: string,
+	kind: string,
+	/**  Empty for cluster-scoped objects. */
+	namespace: string,
+	name: string,
 };
 
 /**  Where a search path came from, for messages ("searched the login shell's PATH: …"). */
@@ -666,6 +1122,40 @@ export type PlaceReading_Serialize = {
 	problem: string | null,
 };
 
+export type PlanAction = "create" | "unchanged" | "update" | 
+/**  The server refused the dry run (another manager owns a field, or it is invalid). */
+"conflict";
+
+export type PlanItem = PlanItem_Serialize | PlanItem_Deserialize;
+
+export type PlanItem_Deserialize = {
+	object: ObjectId,
+	action: PlanAction,
+	/**  Why it conflicts, or what the existing object is. */
+	detail?: string | null,
+};
+
+export type PlanItem_Serialize = {
+	object: ObjectId,
+	action: PlanAction,
+	/**  Why it conflicts, or what the existing object is. */
+	detail: string | null,
+};
+
+export type ProblemCode = "required" | 
+/**  Characters or shape the rule does not allow. */
+"pattern" | "tooLong" | 
+/**  A Cluster of that name exists on the host. */
+"taken" | "tooManyTags" | 
+/**  Two tags with one key (KubeSphere allows one value per key). */
+"duplicateTagKey" | 
+/**  A tag without a key or a value. */
+"incompleteTag" | 
+/**  The Cluster Configuration is not YAML. */
+"invalidYaml" | 
+/**  It is YAML, but not a mapping of Helm values. */
+"notAMapping";
+
 export type Reachability = Reachability_Serialize | Reachability_Deserialize;
 
 export type Reachability_Deserialize = {
@@ -688,6 +1178,82 @@ export type Reachability_Serialize = {
 	/**  What happened, in one sentence. */
 	detail: string,
 	elapsedMs: number,
+};
+
+export type RemovalAction = "delete" | 
+/**  Take the cluster out of a tag's list. */
+"unbind" | 
+/**  Remove the two KubeSphere annotations from the member's namespace. */
+"unannotate";
+
+export type RemovalItem = RemovalItem_Serialize | RemovalItem_Deserialize;
+
+export type RemovalItem_Deserialize = {
+	side: Side,
+	object: ObjectId,
+	action: RemovalAction,
+	/**  Why it goes (created by the join, installed by the host, …). */
+	reason: string,
+	/**  The server refused the dry run: what it said. */
+	problem?: string | null,
+};
+
+export type RemovalItem_Serialize = {
+	side: Side,
+	object: ObjectId,
+	action: RemovalAction,
+	/**  Why it goes (created by the join, installed by the host, …). */
+	reason: string,
+	/**  The server refused the dry run: what it said. */
+	problem: string | null,
+};
+
+export type RemovalOutcome = RemovalOutcome_Serialize | RemovalOutcome_Deserialize;
+
+export type RemovalOutcome_Deserialize = {
+	plan: RemovalPlan_Deserialize,
+	done: RemovalItem_Deserialize[],
+};
+
+export type RemovalOutcome_Serialize = {
+	plan: RemovalPlan_Serialize,
+	done: RemovalItem_Serialize[],
+};
+
+export type RemovalPlan = RemovalPlan_Serialize | RemovalPlan_Deserialize;
+
+export type RemovalPlan_Deserialize = {
+	cluster: string,
+	/**  From this app's record of the join (else found by names, labels and annotations). */
+	fromRecord: boolean,
+	items: RemovalItem_Deserialize[],
+	/**  Things to know (member not given, objects left on purpose). */
+	notes: string[],
+};
+
+export type RemovalPlan_Serialize = {
+	cluster: string,
+	/**  From this app's record of the join (else found by names, labels and annotations). */
+	fromRecord: boolean,
+	items: RemovalItem_Serialize[],
+	/**  Things to know (member not given, objects left on purpose). */
+	notes: string[],
+};
+
+export type RemovalStep = RemovalStep_Serialize | RemovalStep_Deserialize;
+
+export type RemovalStep_Deserialize = {
+	index: number,
+	total: number,
+	item: RemovalItem_Deserialize,
+	done: boolean,
+};
+
+export type RemovalStep_Serialize = {
+	index: number,
+	total: number,
+	item: RemovalItem_Serialize,
+	done: boolean,
 };
 
 export type RestoreOutcome = RestoreOutcome_Serialize | RestoreOutcome_Deserialize;
@@ -808,7 +1374,17 @@ export type SetPlan_Serialize = {
 	needsRestart: boolean,
 };
 
+export type Severity = "info" | "warning" | "error";
+
+export type Side = "host" | "member";
+
 export type Stage = "kubeconfigs" | "host" | "proxy-address" | "add-cluster" | "join" | "clusters";
+
+/**  A cluster tag: a key and a value (a `Label` object of `cluster.kubesphere.io` on the host). */
+export type Tag = {
+	key: string,
+	value: string,
+};
 
 /**  Where the clusters come from for this run. */
 export type Target = 
@@ -822,6 +1398,30 @@ export type Target =
  *  the whole flow with no cluster; `paths` are the kubeconfigs it wrote.
  */
 { type: "sandbox"; scenario: string; paths: string[] };
+
+export type TimelineEntry = TimelineEntry_Serialize | TimelineEntry_Deserialize;
+
+export type TimelineEntry_Deserialize = {
+	/**  When this machine saw it (ms since the epoch). */
+	atUnixMs: number | null,
+	/**  The time the cluster itself wrote, where it gave one (RFC 3339, its own clock). */
+	reportedAt?: string | null,
+	source: EntrySource,
+	warning: boolean,
+	title: string,
+	detail?: string | null,
+};
+
+export type TimelineEntry_Serialize = {
+	/**  When this machine saw it (ms since the epoch). */
+	atUnixMs: number | null,
+	/**  The time the cluster itself wrote, where it gave one (RFC 3339, its own clock). */
+	reportedAt: string | null,
+	source: EntrySource,
+	warning: boolean,
+	title: string,
+	detail: string | null,
+};
 
 /**  The TLS settings of a context, known before connecting. */
 export type TlsSetup = TlsSetup_Serialize | TlsSetup_Deserialize;
@@ -948,4 +1548,10 @@ export type WarningCode = "insecureSkipTlsVerify" | "plainHttp" |
 "identityForbidden" | 
 /**  The server serves no SelfSubjectReview (Kubernetes before 1.27 without the beta). */
 "identityNotServed";
+
+export type WatchUpdate = WatchUpdate_Serialize | WatchUpdate_Deserialize;
+
+export type WatchUpdate_Deserialize = { type: "entry"; entry: TimelineEntry_Deserialize } | { type: "snapshot"; snapshot: JoinSnapshot_Deserialize };
+
+export type WatchUpdate_Serialize = { type: "entry"; entry: TimelineEntry_Serialize } | { type: "snapshot"; snapshot: JoinSnapshot_Serialize };
 

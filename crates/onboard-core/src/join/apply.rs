@@ -92,7 +92,11 @@ pub async fn plan(member: &kube::Client, manifest: &AgentManifest) -> Result<App
         if let Some(other) = other_agent.as_ref().filter(|_| id.kind == "Deployment") {
             // Applying would silently re-point another join's agent: never that.
             let detail = format!("the member runs the agent of cluster \"{other}\"; a member joins one host as one cluster");
-            items.push(PlanItem { object: id, action: PlanAction::Conflict, detail: Some(detail) });
+            items.push(PlanItem {
+                object: id,
+                action: PlanAction::Conflict,
+                detail: Some(detail),
+            });
             continue;
         }
         let (action, detail) = match api::apply(member, &path, &wanted, FIELD_MANAGER, true).await {

@@ -76,7 +76,11 @@ pub struct JoinRecord {
     /// CustomResourceDefinitions the member had before the join (`None`: not read yet):
     /// ks-core's are removed only if they were not there.
     pub member_crds_before: Option<Vec<String>>,
+    // Milliseconds fit a JavaScript number exactly for another 285,000 years.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub created_unix_ms: u64,
+    // Milliseconds fit a JavaScript number exactly for another 285,000 years.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub updated_unix_ms: u64,
 }
 

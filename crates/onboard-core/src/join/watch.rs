@@ -38,6 +38,8 @@ pub enum EntrySource {
 #[serde(rename_all = "camelCase")]
 pub struct TimelineEntry {
     /// When this machine saw it (ms since the epoch).
+    // Milliseconds fit a JavaScript number exactly for another 285,000 years.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub at_unix_ms: u64,
     /// The time the cluster itself wrote, where it gave one (RFC 3339, its own clock).
     pub reported_at: Option<String>,
@@ -87,6 +89,8 @@ pub struct JoinSnapshot {
     /// The agent Pods that are Ready, out of those there are (`None`: member not watched).
     pub agent_pods_ready: Option<u32>,
     pub agent_pods: Option<u32>,
+    // Milliseconds fit a JavaScript number exactly for another 285,000 years.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub elapsed_ms: u64,
 }
 
