@@ -507,3 +507,157 @@ fn host_preflight_and_the_proxy_address_commands_work_on_the_sandbox_without_sec
     .unwrap();
     assert_eq!(probe["connected"], false);
 }
+
+/// A 64-character hex run: tower's join token.
+fn has_join_token(text: &str) -> bool {
+    text.as_bytes()
+        .windows(64)
+        .any(|w| w.iter().all(u8::is_ascii_hexdigit))
+}
+
+#[test]
+fn a_member_is_added_joined_listed_and_removed_through_the_commands_without_the_token_reaching_the_page(
+) {
+    let (running, target) = ks_onboard_app::start_sandbox("healthy").expect("sandbox starts");
+    let data = std::env::temp_dir().join(format!("ks-onboard-commands-{}", uuid_like()));
+    let app = configure(
+        mock_builder(),
+        AppState::new(target, Some(running), Backing::in_memory(data.clone())),
+    )
+    .build(tauri::generate_context!())
+    .unwrap();
+    let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let mut answers = Vec::new();
+    let mut call = |cmd: &str, args: Value| {
+        let answer = invoke(&main, cmd, args);
+        answers.push(format!("{answer:?}"));
+        answer
+    };
+    let host = "sandbox-host";
+    let member = "sandbox-member";
+
+    let options = call("cluster_form_options", json!({"context": host})).unwrap();
+    assert_eq!(options["creator"], "sandbox-admin");
+    let taken = call(
+        "check_cluster_name",
+        json!({"context": host, "name": "host"}),
+    )
+    .unwrap();
+    assert_eq!(taken[0]["code"], "taken");
+    let form = json!({"name": "member", "tags": [{"key": "env", "value": "production"}], "group": "demo", "config": options["defaultConfig"]});
+    let preview = call("preview_cluster", json!({"context": host, "form": form})).unwrap();
+    assert_eq!(preview["problems"], json!([]));
+    let dry = call(
+        "add_cluster",
+        json!({"hostContext": host, "memberContext": member, "form": form, "dryRun": true}),
+    )
+    .unwrap();
+    assert_eq!(
+        (dry["dryRunPassed"].as_bool(), dry["created"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let added = call(
+        "add_cluster",
+        json!({"hostContext": host, "memberContext": member, "form": form, "dryRun": false}),
+    )
+    .unwrap();
+    assert_eq!(added["created"], true);
+
+    let started = std::time::Instant::now();
+    let view = loop {
+        match call(
+            "agent_manifest",
+            json!({"context": host, "cluster": "member"}),
+        ) {
+            Ok(view) => break view,
+            Err(error) if started.elapsed() < std::time::Duration::from_secs(10) => {
+                assert_eq!(error["kind"], "unavailable", "{error}");
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(error) => panic!("{error}"),
+        }
+    };
+    assert_eq!(view["source"], "towerExtension");
+    assert!(view["yaml"].as_str().unwrap().contains("--token=••••••••"));
+    let relative = call(
+        "export_agent_manifest",
+        json!({"context": host, "cluster": "member", "path": "agent.yaml"}),
+    )
+    .unwrap_err();
+    assert_eq!(relative["kind"], "invalidInput");
+    let file = data.join("exported-agent.yaml");
+    call(
+        "export_agent_manifest",
+        json!({"context": host, "cluster": "member", "path": file}),
+    )
+    .unwrap();
+    assert!(
+        has_join_token(&std::fs::read_to_string(&file).unwrap()),
+        "the export is the real manifest"
+    );
+
+    let plan = call(
+        "plan_agent_apply",
+        json!({"hostContext": host, "memberContext": member, "cluster": "member"}),
+    )
+    .unwrap();
+    assert!(
+        plan["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["action"] == "create"),
+        "{plan}"
+    );
+    let applied = call("apply_agent", json!({"hostContext": host, "memberContext": member, "cluster": "member", "onStep": "__CHANNEL__:8"})).unwrap();
+    assert_eq!(applied["created"].as_array().unwrap().len(), 4);
+    let records = call("join_records", json!({"context": host})).unwrap();
+    assert_eq!(records[0]["phase"], "agentApplied");
+
+    let snapshot = call("watch_join", json!({"hostContext": host, "memberContext": member, "cluster": "member", "onUpdate": "__CHANNEL__:9"})).unwrap();
+    assert_eq!(snapshot["ready"], true, "{snapshot}");
+    assert_eq!(
+        call("join_records", json!({"context": host})).unwrap()[0]["phase"],
+        "ready"
+    );
+    let list = call("list_clusters", json!({"context": host})).unwrap();
+    let joined = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "member")
+        .unwrap();
+    assert_eq!(
+        (joined["ready"].as_bool(), joined["joinedHere"].as_bool()),
+        (Some(true), Some(true))
+    );
+
+    let removal = call(
+        "plan_cluster_removal",
+        json!({"hostContext": host, "memberContext": member, "cluster": "member"}),
+    )
+    .unwrap();
+    assert_eq!(removal["fromRecord"], true);
+    let refused = call("remove_cluster", json!({"hostContext": host, "memberContext": member, "cluster": "member", "confirmation": "membe", "onStep": "__CHANNEL__:10"})).unwrap_err();
+    assert_eq!(refused["kind"], "invalidInput");
+    let removed = call("remove_cluster", json!({"hostContext": host, "memberContext": member, "cluster": "member", "confirmation": "member", "onStep": "__CHANNEL__:11"})).unwrap();
+    assert_eq!(
+        removed["done"].as_array().unwrap().len(),
+        removal["items"].as_array().unwrap().len()
+    );
+    let list = call("list_clusters", json!({"context": host})).unwrap();
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["name"] != "member"));
+
+    for answer in &answers {
+        assert!(
+            !has_join_token(answer),
+            "a command answer carried the join token: {answer}"
+        );
+    }
+}
