@@ -29,6 +29,7 @@ fn main() {
         "agent_manifest",
         "export_agent_manifest",
         "plan_agent_apply",
+        "probe_member_reach",
         "apply_agent",
         "watch_join",
         "stop_join_watch",

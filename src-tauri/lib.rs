@@ -41,6 +41,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::join::agent_manifest,
             commands::join::export_agent_manifest,
             commands::join::plan_agent_apply,
+            commands::join::probe_member_reach,
             commands::join::apply_agent,
             commands::join::watch_join,
             commands::join::stop_join_watch,

@@ -9,6 +9,7 @@ use onboard_core::join::agent::{self, ManifestView};
 use onboard_core::join::apply::{self, ApplyOutcome, ApplyPlan, ApplyStep, MemberTarget};
 use onboard_core::join::clusters::{self, ClusterSummary};
 use onboard_core::join::form::{ClusterForm, FieldProblem};
+use onboard_core::join::probe::{self, ReachReport};
 use onboard_core::join::record::{self, JoinPhase, JoinRecord};
 use onboard_core::join::remove::{self, RemovalOutcome, RemovalPlan, RemovalStep, Targets};
 use onboard_core::join::watch::{self, FollowOptions, JoinSnapshot, WatchUpdate};
@@ -119,6 +120,31 @@ pub async fn plan_agent_apply(
     let host = client(&state, &host_context).await?;
     let member = client(&state, &member_context).await?;
     apply::plan(&member, &agent::fetch(&host, &cluster).await?).await
+}
+
+/// Whether the member's nodes reach tower at the address agent.yaml carries (one short-lived
+/// probe Pod per node).
+#[tauri::command]
+#[specta::specta]
+pub async fn probe_member_reach(
+    state: tauri::State<'_, AppState>,
+    host_context: String,
+    member_context: String,
+    cluster: String,
+) -> onboard_core::Result<ReachReport> {
+    let host = client(&state, &host_context).await?;
+    let member = client(&state, &member_context).await?;
+    let view = agent::fetch(&host, &cluster).await?.view();
+    let server = view
+        .proxy_server
+        .ok_or_else(|| onboard_core::Error::invalid_input("agent.yaml names no --proxy-server"))?;
+    probe::from_member(
+        &member,
+        &server,
+        probe::PROBE_IMAGE,
+        std::time::Duration::from_secs(20),
+    )
+    .await
 }
 
 /// Applies agent.yaml to the member object by object; each step is sent on `on_step`.

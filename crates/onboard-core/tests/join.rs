@@ -39,6 +39,7 @@ fn fast() -> Timing {
         retry_min: Duration::from_millis(50),
         dial_timeout: Duration::from_millis(200),
         ks_core_install: Duration::from_millis(300),
+        restart_back_off: Duration::from_millis(200),
     }
 }
 
@@ -543,8 +544,8 @@ fn strip_empty(value: &Value) -> Value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .filter(|(k, v)| {
-                    !v.is_null()
-                        && !(matches!(k.as_str(), "status" | "strategy" | "spec") && empty(v))
+                    !(v.is_null()
+                        || matches!(k.as_str(), "status" | "strategy" | "spec") && empty(v))
                 })
                 .map(|(k, v)| (k.clone(), strip_empty(v)))
                 .collect(),
@@ -742,4 +743,124 @@ async fn following_again_after_a_restart_picks_up_where_the_join_is() {
         "a Ready cluster is reported at once"
     );
     assert!(titles.contains(&"Ready: True".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_nodes_are_probed_for_the_proxy_address_and_the_probe_pods_are_gone_after() {
+    use onboard_core::join::probe;
+    let w = world("healthy").await;
+    let pods_before = w.sandbox.member.list("v1", "Pod", Some("default")).len();
+    let good = probe::from_member(
+        &w.member,
+        "http://139.198.120.120:8080",
+        probe::PROBE_IMAGE,
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    assert_eq!(good.nodes.len(), 1);
+    assert_eq!(good.nodes[0].node, "sandbox-member-node");
+    assert_eq!(good.nodes[0].reachable, Some(true), "{good:?}");
+    assert!(good.failing().is_empty());
+    let bad = probe::from_member(
+        &w.member,
+        "http://192.168.0.10:30721",
+        probe::PROBE_IMAGE,
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.failing(), ["sandbox-member-node"], "{bad:?}");
+    assert!(bad.nodes[0].detail.contains("timed out"), "{bad:?}");
+    let refused = probe::from_member(
+        &w.member,
+        "http://139.198.120.120:30000",
+        probe::PROBE_IMAGE,
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    assert!(
+        refused.nodes[0].detail.contains("Connection refused")
+            || refused.nodes[0].reachable == Some(false),
+        "{refused:?}"
+    );
+    assert_eq!(
+        w.sandbox.member.list("v1", "Pod", Some("default")).len(),
+        pods_before,
+        "probe Pods are deleted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_air_gapped_member_cannot_run_the_probe_and_says_so_instead_of_failing_the_address() {
+    use onboard_core::join::probe;
+    let w = world("air-gapped").await;
+    let report = probe::from_member(
+        &w.member,
+        "http://139.198.120.120:8080",
+        probe::PROBE_IMAGE,
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.nodes[0].reachable, None, "{report:?}");
+    assert!(report.nodes[0].detail.contains("could not be pulled"));
+    let mirrored = probe::from_member(
+        &w.member,
+        "http://139.198.120.120:8080",
+        "mirror.local:5000/library/busybox:1.36",
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    assert_eq!(mirrored.nodes[0].reachable, Some(true), "{mirrored:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_flag_edited_by_hand_crash_loops_and_is_diagnosed() {
+    let w = world("healthy").await;
+    w.join_with("member", |yaml| {
+        yaml.replace("--keepalive=10s", "--keepalive=ten")
+    })
+    .await;
+    let snapshot = w.diagnosed("member", DiagnosisCode::AgentCrashLoop).await;
+    let diagnosis = snapshot
+        .diagnoses
+        .iter()
+        .find(|d| d.code == DiagnosisCode::AgentCrashLoop)
+        .unwrap();
+    assert!(
+        diagnosis
+            .evidence
+            .iter()
+            .any(|e| e.contains("invalid argument \"ten\" for \"--keepalive\"")),
+        "{diagnosis:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_clock_an_hour_behind_is_measured_and_diagnosed() {
+    let w = world("healthy").await;
+    w.sandbox
+        .member
+        .set_clock_offset(kube_sandbox::ClockOffset::Behind(Duration::from_secs(3600)));
+    w.join_with("member", |yaml| yaml).await;
+    let snapshot = w.diagnosed("member", DiagnosisCode::ClockSkew).await;
+    let diagnosis = snapshot
+        .diagnoses
+        .iter()
+        .find(|d| d.code == DiagnosisCode::ClockSkew)
+        .unwrap();
+    assert!(
+        diagnosis.evidence.iter().any(|e| e.contains("behind")),
+        "{diagnosis:?}"
+    );
+    assert!(
+        diagnosis.evidence.iter().any(|e| e.contains("x509")),
+        "{diagnosis:?}"
+    );
+    let skew =
+        watch::server_clock(&w.member).await.unwrap() - watch::server_clock(&w.host).await.unwrap();
+    assert!((-3602..=-3598).contains(&skew), "{skew}");
 }

@@ -71,6 +71,11 @@ export const commands = {
 	exportAgentManifest: (context: string, cluster: string, path: string) => __TAURI_INVOKE<string>("export_agent_manifest", { context, cluster, path }),
 	/**  What applying agent.yaml to the member would do (server dry run of each object). */
 	planAgentApply: (hostContext: string, memberContext: string, cluster: string) => __TAURI_INVOKE<ApplyPlan_Serialize>("plan_agent_apply", { hostContext, memberContext, cluster }),
+	/**
+	 *  Whether the member's nodes reach tower at the address agent.yaml carries (one short-lived
+	 *  probe Pod per node).
+	 */
+	probeMemberReach: (hostContext: string, memberContext: string, cluster: string) => __TAURI_INVOKE<ReachReport_Serialize>("probe_member_reach", { hostContext, memberContext, cluster }),
 	/**  Applies agent.yaml to the member object by object; each step is sent on `on_step`. */
 	applyAgent: (hostContext: string, memberContext: string, cluster: string, onStep: Channel<ApplyStep>) => __TAURI_INVOKE<ApplyOutcome_Serialize>("apply_agent", { hostContext, memberContext, cluster, onStep }),
 	/**
@@ -1079,6 +1084,24 @@ export type NodeAddresses = {
 	externalIp: string[],
 };
 
+export type NodeReach = NodeReach_Serialize | NodeReach_Deserialize;
+
+export type NodeReach_Deserialize = {
+	node: string,
+	/**  `None`: the probe could not run there (see `detail`). */
+	reachable?: boolean | null,
+	/**  wget's answer or error, or why the probe did not run. */
+	detail: string,
+};
+
+export type NodeReach_Serialize = {
+	node: string,
+	/**  `None`: the probe could not run there (see `detail`). */
+	reachable: boolean | null,
+	/**  wget's answer or error, or why the probe did not run. */
+	detail: string,
+};
+
 /**  One object the join created (or found and left alone) on the member. */
 export type ObjectId = {
 	apiVersion: string,
@@ -1155,6 +1178,18 @@ export type ProblemCode = "required" |
 "invalidYaml" | 
 /**  It is YAML, but not a mapping of Helm values. */
 "notAMapping";
+
+export type ReachReport = ReachReport_Serialize | ReachReport_Deserialize;
+
+export type ReachReport_Deserialize = {
+	url: string,
+	nodes: NodeReach_Deserialize[],
+};
+
+export type ReachReport_Serialize = {
+	url: string,
+	nodes: NodeReach_Serialize[],
+};
 
 export type Reachability = Reachability_Serialize | Reachability_Deserialize;
 

@@ -3,7 +3,8 @@
 //! creating it on the host ([`add`]), agent.yaml ([`agent`]), applying it to the member
 //! ([`apply`]), following the join as it happens and explaining what is wrong
 //! ([`watch`], [`diagnose`]), the host's cluster list ([`clusters`]) and a clean removal
-//! ([`remove`]), all remembered in a local record ([`record`]).
+//! ([`remove`]), all remembered in a local record ([`record`]); [`probe`] checks from the
+//! member's nodes that tower answers at the proxy address before agent.yaml is applied.
 
 pub mod add;
 pub mod agent;
@@ -14,6 +15,7 @@ pub mod conditions;
 pub mod diagnose;
 pub mod form;
 mod objects;
+pub mod probe;
 pub mod record;
 pub mod remove;
 pub mod watch;
