@@ -34,6 +34,7 @@ fn main() {
         "watch_join",
         "stop_join_watch",
         "join_records",
+        "stale_agents",
         "list_clusters",
         "plan_cluster_removal",
         "remove_cluster",

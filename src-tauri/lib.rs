@@ -46,6 +46,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::join::watch_join,
             commands::join::stop_join_watch,
             commands::join::join_records,
+            commands::join::stale_agents,
             commands::join::list_clusters,
             commands::join::plan_cluster_removal,
             commands::join::remove_cluster,

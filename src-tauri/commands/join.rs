@@ -12,6 +12,7 @@ use onboard_core::join::form::{ClusterForm, FieldProblem};
 use onboard_core::join::probe::{self, ReachReport};
 use onboard_core::join::record::{self, JoinPhase, JoinRecord};
 use onboard_core::join::remove::{self, RemovalOutcome, RemovalPlan, RemovalStep, Targets};
+use onboard_core::join::stale::{self, StaleAgent};
 use onboard_core::join::watch::{self, FollowOptions, JoinSnapshot, WatchUpdate};
 use std::path::PathBuf;
 use tauri::ipc::Channel;
@@ -230,6 +231,23 @@ pub fn join_records(
     context: String,
 ) -> onboard_core::Result<Vec<JoinRecord>> {
     record::list(&state.data_dir(), &context)
+}
+
+/// Members joined from here whose agent still dials another address than tower gives now
+/// (after the proxy address changed); `apply_agent` re-points one.
+#[tauri::command]
+#[specta::specta]
+pub async fn stale_agents(
+    state: tauri::State<'_, AppState>,
+    context: String,
+) -> onboard_core::Result<Vec<StaleAgent>> {
+    let host = client(&state, &context).await?;
+    let mut clients = Vec::new();
+    for member in stale::joined_members(&state.data_dir(), &context)? {
+        let client = client(&state, &member.member_context).await;
+        clients.push((member, client));
+    }
+    stale::stale_agents(&host, &clients).await
 }
 
 #[tauri::command]

@@ -864,3 +864,71 @@ async fn a_member_clock_an_hour_behind_is_measured_and_diagnosed() {
         watch::server_clock(&w.member).await.unwrap() - watch::server_clock(&w.host).await.unwrap();
     assert!((-3602..=-3598).contains(&skew), "{skew}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_left_on_an_old_proxy_address_are_listed_and_reapplying_moves_them() {
+    use onboard_core::join::stale::{self, JoinedMember};
+    use onboard_core::kubesphere::publish;
+    let w = world("lb-pending").await;
+    let target = publish::Target {
+        client: &w.host,
+        context: HOST,
+        data_dir: w.data.path(),
+    };
+    publish::set(&target, "http://139.198.120.120:30000", false)
+        .await
+        .unwrap();
+    w.join_with("member", |yaml| yaml).await;
+    assert!(w.follow("member", Duration::from_secs(20)).await.0.ready);
+    let members = stale::joined_members(w.data.path(), HOST).unwrap();
+    assert_eq!(
+        members,
+        [JoinedMember {
+            cluster: "member".into(),
+            member_context: "sandbox-member".into()
+        }]
+    );
+    let clients = || vec![(members[0].clone(), Ok(w.member.clone()))];
+    assert!(
+        stale::stale_agents(&w.host, &clients())
+            .await
+            .unwrap()
+            .is_empty(),
+        "the agent dials the address tower gives"
+    );
+
+    let node_port = w
+        .sandbox
+        .host
+        .get("v1", "Service", "kubesphere-system", "tower")
+        .unwrap()["spec"]["ports"][0]["nodePort"]
+        .as_u64()
+        .unwrap();
+    let moved = format!("http://{}:{node_port}", kube_sandbox::NODE_EXTERNAL_IP);
+    publish::set(&target, &moved, false).await.unwrap();
+    let stale = stale::stale_agents(&w.host, &clients()).await.unwrap();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(
+        stale[0].dials.as_deref(),
+        Some("http://139.198.120.120:30000")
+    );
+    assert_eq!(stale[0].expected, moved);
+
+    let manifest = w.manifest("member").await;
+    let plan = apply::plan(&w.member, &manifest).await.unwrap();
+    let deployment = plan
+        .items
+        .iter()
+        .find(|i| i.object.kind == "Deployment")
+        .unwrap();
+    assert_eq!(deployment.action, PlanAction::Update, "{plan:?}");
+    apply::apply(&w.member_target(), &manifest, |_| {})
+        .await
+        .unwrap();
+    assert!(stale::stale_agents(&w.host, &clients())
+        .await
+        .unwrap()
+        .is_empty());
+    let (after, _) = w.follow("member", Duration::from_secs(20)).await;
+    assert!(after.ready && after.diagnoses.is_empty(), "{after:#?}");
+}

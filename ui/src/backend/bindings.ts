@@ -86,6 +86,11 @@ export const commands = {
 	stopJoinWatch: (cluster: string) => __TAURI_INVOKE<void>("stop_join_watch", { cluster }),
 	/**  The joins this app made from this machine on `context`, newest first (to resume one). */
 	joinRecords: (context: string) => __TAURI_INVOKE<JoinRecord_Serialize[]>("join_records", { context }),
+	/**
+	 *  Members joined from here whose agent still dials another address than tower gives now
+	 *  (after the proxy address changed); `apply_agent` re-points one.
+	 */
+	staleAgents: (context: string) => __TAURI_INVOKE<StaleAgent_Serialize[]>("stale_agents", { context }),
 	listClusters: (context: string) => __TAURI_INVOKE<ClusterSummary_Serialize[]>("list_clusters", { context }),
 	planClusterRemoval: (hostContext: string, memberContext: string | null, cluster: string) => __TAURI_INVOKE<RemovalPlan_Serialize>("plan_cluster_removal", { hostContext, memberContext, cluster }),
 	/**  Removes the cluster and cleans the member; `confirmation` must be the cluster's name. */
@@ -1414,6 +1419,30 @@ export type Severity = "info" | "warning" | "error";
 export type Side = "host" | "member";
 
 export type Stage = "kubeconfigs" | "host" | "proxy-address" | "add-cluster" | "join" | "clusters";
+
+export type StaleAgent = StaleAgent_Serialize | StaleAgent_Deserialize;
+
+export type StaleAgent_Deserialize = {
+	cluster: string,
+	memberContext: string,
+	/**  What the agent dials now; `None` when the member could not be read. */
+	dials?: string | null,
+	/**  What tower gives agents now. */
+	expected: string,
+	/**  Why the member could not be read. */
+	problem?: string | null,
+};
+
+export type StaleAgent_Serialize = {
+	cluster: string,
+	memberContext: string,
+	/**  What the agent dials now; `None` when the member could not be read. */
+	dials: string | null,
+	/**  What tower gives agents now. */
+	expected: string,
+	/**  Why the member could not be read. */
+	problem: string | null,
+};
 
 /**  A cluster tag: a key and a value (a `Label` object of `cluster.kubesphere.io` on the host). */
 export type Tag = {

@@ -4,7 +4,8 @@
 //! ([`apply`]), following the join as it happens and explaining what is wrong
 //! ([`watch`], [`diagnose`]), the host's cluster list ([`clusters`]) and a clean removal
 //! ([`remove`]), all remembered in a local record ([`record`]); [`probe`] checks from the
-//! member's nodes that tower answers at the proxy address before agent.yaml is applied.
+//! member's nodes that tower answers at the proxy address before agent.yaml is applied, and
+//! [`stale`] finds agents still dialling an old address.
 
 pub mod add;
 pub mod agent;
@@ -18,4 +19,5 @@ mod objects;
 pub mod probe;
 pub mod record;
 pub mod remove;
+pub mod stale;
 pub mod watch;
