@@ -58,6 +58,10 @@ pub enum Command {
     /// The address members' agents dial to reach tower on the host (proxyPublishAddress).
     #[command(subcommand)]
     ProxyAddress(ProxyAddressCommand),
+    /// Member clusters of the host: add and join one, its agent.yaml, its status, the list,
+    /// removal.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,6 +125,179 @@ pub struct SandboxUpArgs {
     /// Delay added to every answer of both clusters, e.g. 100ms or 1s.
     #[arg(long, default_value = "0ms", value_name = "DURATION", value_parser = parse_duration)]
     pub latency: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Add a member cluster to the host and join it through tower: create the Cluster (after
+    /// a server dry run), wait for agent.yaml, apply it to the member; with --wait follow the
+    /// join to Ready.
+    #[command(
+        long_about = "Add a member cluster to the host and join it through tower, as the \
+desktop app does: the form is checked (name, tags, alias, description, Cluster Configuration), \
+the Cluster is created on the host after a server dry run, agent.yaml is fetched as soon as \
+tower has initialized the cluster (retried until --timeout), then planned (server dry run) and \
+applied to the member object by object. Progress goes to stderr.\n\n\
+Without --wait the command ends after the apply (exit 0) and prints how to follow the join. \
+With --wait the join is followed on the host and the member until the Cluster is Ready \
+(exit 0), or until --timeout, when the diagnoses (cause, fix, evidence) are printed (exit 1).\n\n\
+The host is --host-context (else --context, else the host role, else current-context). \
+--member-context is required: it is where agent.yaml is applied, and a join without it \
+would stop half-way. If the join stops after the Cluster was created (no proxy address, \
+tower not running, a conflict on the member), the Cluster stays on the host: `cluster join` \
+continues once the cause is fixed, `cluster remove` takes it back."
+    )]
+    Add(ClusterAddArgs),
+    /// Join a cluster that is already on the host (the rest of `add`, e.g. after fixing the
+    /// proxy address): wait for agent.yaml, apply it to the member, with --wait follow to Ready.
+    Join(ClusterJoinArgs),
+    /// agent.yaml for a cluster, as the console's "Waiting for cluster to join" page offers
+    /// it: the real manifest with the join token (for `kubectl create -f` on the member).
+    AgentYaml(AgentYamlArgs),
+    /// How far the join of a cluster has come: step, conditions and what is wrong (diagnoses).
+    /// Exit 0 whatever the state (branch on `-o json`'s `ready`); with -w follow it until
+    /// Ready (exit 0), the Cluster's deletion or Ctrl-C (exit 1).
+    Status(ClusterStatusArgs),
+    /// The clusters the host manages (--context, else the host role, else current-context).
+    List,
+    /// Remove a member cluster cleanly: the Cluster and its tags on the host, agent.yaml's
+    /// objects and ks-core on the member. Prints the plan (each step server-dry-run) first,
+    /// then asks you to type the cluster name unless --yes.
+    Remove(ClusterRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterAddArgs {
+    /// The cluster's name on the host: lower-case letters, digits and '-', at most 60.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The KubeSphere host's context (default: --context, else the host role, else
+    /// current-context).
+    #[arg(long, value_name = "CONTEXT")]
+    pub host_context: Option<String>,
+    /// The member cluster's context: agent.yaml is applied there. Required.
+    #[arg(long, value_name = "CONTEXT")]
+    pub member_context: String,
+    /// A cluster tag; repeat for each (at most 5, one value per key).
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_tag)]
+    pub labels: Vec<(String, String)>,
+    /// The usage identifier (label cluster.kubesphere.io/group).
+    #[arg(long, value_enum)]
+    pub group: Option<GroupArg>,
+    /// The provider, one of the console's (Aliyun ACK, Amazon EKS, Google Kubernetes Engine,
+    /// Huawei Cloud CCE, QingCloud Kubernetes Engine, Tencent Kubernetes Engine,
+    /// Aure Kubernetes Service) or your own.
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: Option<String>,
+    /// The display name (letters, digits, Chinese characters, inner '-'; at most 63).
+    #[arg(long, value_name = "ALIAS")]
+    pub alias: Option<String>,
+    /// Any text, at most 256 characters.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// The Cluster Configuration (ks-core Helm values) as a YAML file, `-` for stdin;
+    /// default: the console's (global.imageRegistry: docker.io).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Check everything and let the host's API server check the Cluster (dryRun=All);
+    /// create nothing. -o yaml|json prints the Cluster object.
+    #[arg(long, conflicts_with = "wait")]
+    pub dry_run: bool,
+    /// Follow the join until the Cluster is Ready: exit 0 when it is, 1 with the diagnoses
+    /// at --timeout.
+    #[arg(long, short = 'w')]
+    pub wait: bool,
+    /// How long to wait for agent.yaml and, with --wait, for Ready (e.g. 90s, 10m).
+    #[arg(long, default_value = "10m", value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterJoinArgs {
+    /// The cluster on the host.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The host's context (default: --context, else the host role, else current-context).
+    #[arg(long, value_name = "CONTEXT")]
+    pub host_context: Option<String>,
+    /// The member cluster's context: agent.yaml is applied there. Required.
+    #[arg(long, value_name = "CONTEXT")]
+    pub member_context: String,
+    /// Follow the join until the Cluster is Ready: exit 0 when it is, 1 with the diagnoses
+    /// at --timeout.
+    #[arg(long, short = 'w')]
+    pub wait: bool,
+    /// How long to wait for agent.yaml and, with --wait, for Ready (e.g. 90s, 10m).
+    #[arg(long, default_value = "10m", value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupArg {
+    Production,
+    Development,
+    Testing,
+    Demo,
+}
+
+fn parse_tag(text: &str) -> onboard_core::Result<(String, String)> {
+    text.split_once('=')
+        .filter(|(key, _)| !key.is_empty())
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .ok_or_else(|| {
+            onboard_core::Error::invalid_input(format!("\"{text}\" is not KEY=VALUE"))
+                .with_hint("e.g. --label env=production")
+        })
+}
+
+#[derive(Debug, Args)]
+pub struct AgentYamlArgs {
+    /// The cluster on the host (--context).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Write it to FILE (owner-only, 0600: it holds the join token and grants cluster-admin)
+    /// instead of printing it.
+    #[arg(long, value_name = "FILE", conflicts_with = "redacted")]
+    pub out: Option<PathBuf>,
+    /// Print it with the join token masked (to read or share, not to apply).
+    /// -o json|yaml always print this masked view with its source and objects.
+    #[arg(long)]
+    pub redacted: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterStatusArgs {
+    /// The cluster on the host (--context).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Follow the join, each change on stderr, until the Cluster is Ready (exit 0) or Ctrl-C
+    /// (exit 1).
+    #[arg(long, short = 'w')]
+    pub watch: bool,
+    /// Also watch the agent on the member (its Pods, Events and log) for the diagnoses.
+    #[arg(long, value_name = "CONTEXT")]
+    pub member_context: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterRemoveArgs {
+    /// The cluster to remove.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The host's context (default: --context, else the host role, else current-context).
+    #[arg(long, value_name = "CONTEXT")]
+    pub host_context: Option<String>,
+    /// The member's context, to clean it (agent, ks-core, namespace). Without it only the
+    /// host side is removed and the member keeps the agent: for a member that is gone.
+    #[arg(long, value_name = "CONTEXT")]
+    pub member_context: Option<String>,
+    /// Print the plan (each step checked by a server dry run) and stop: exit 0, or 1 when a
+    /// step would fail.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask to type the cluster name.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 /// `100ms`, `2s` or `1m`.

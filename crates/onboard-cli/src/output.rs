@@ -27,6 +27,15 @@ pub enum Document {
     Yaml,
 }
 
+/// `-o json|yaml` as a document format; `None` for the table and `-o name`.
+pub fn document_format(format: Output) -> Option<Document> {
+    match format {
+        Output::Json => Some(Document::Json),
+        Output::Yaml => Some(Document::Yaml),
+        Output::Table | Output::Name => None,
+    }
+}
+
 /// Prints `value` as it is serialized, never holding the whole text: a merged kubeconfig
 /// of 50,000 contexts is 300 MB.
 pub fn print_document<T: Serialize + ?Sized>(

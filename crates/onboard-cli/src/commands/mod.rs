@@ -1,5 +1,6 @@
 //! One module per subcommand group; each turns arguments into core calls and prints.
 
+mod cluster;
 mod connection;
 mod contexts;
 mod host;
@@ -9,7 +10,8 @@ mod sandbox;
 mod stages;
 
 use crate::cli::{
-    Cli, Command, HostCommand, KubeconfigCommand, ProxyAddressCommand, SandboxCommand,
+    Cli, ClusterCommand, Command, HostCommand, KubeconfigCommand, ProxyAddressCommand,
+    SandboxCommand,
 };
 
 pub fn run(cli: &Cli) -> onboard_core::Result<()> {
@@ -35,6 +37,14 @@ pub fn run(cli: &Cli) -> onboard_core::Result<()> {
             ProxyAddressCommand::Set(args) => proxy_address::set(&cli.global, args),
             ProxyAddressCommand::Restore => proxy_address::restore(&cli.global),
             ProxyAddressCommand::Probe(args) => proxy_address::probe(&cli.global, args),
+        },
+        Command::Cluster(command) => match command {
+            ClusterCommand::Add(args) => cluster::add(&cli.global, args),
+            ClusterCommand::Join(args) => cluster::join(&cli.global, args),
+            ClusterCommand::AgentYaml(args) => cluster::agent_yaml(&cli.global, args),
+            ClusterCommand::Status(args) => cluster::status(&cli.global, args),
+            ClusterCommand::List => cluster::list(&cli.global),
+            ClusterCommand::Remove(args) => cluster::remove(&cli.global, args),
         },
     }
 }

@@ -297,7 +297,8 @@ pub async fn follow(
         }
         let snapshot = state.snapshot(started.elapsed());
         let ready = snapshot.ready;
-        if state.changed {
+        // Until the Cluster's watch has answered, "no Cluster" would be a guess.
+        if state.changed && state.cluster_read {
             state.changed = false;
             on_update(WatchUpdate::Snapshot { snapshot });
         }
@@ -387,6 +388,8 @@ struct State {
     log_messages: Vec<String>,
     watch_member: bool,
     changed: bool,
+    /// The Cluster's watch has answered at least once.
+    cluster_read: bool,
 }
 
 impl State {
@@ -403,6 +406,7 @@ impl State {
             log_messages: Vec::new(),
             watch_member,
             changed: true,
+            cluster_read: false,
         }
     }
 
@@ -417,6 +421,7 @@ impl State {
                 );
                 self.seen.cluster_seen |= next.is_some();
                 self.seen.cluster = next;
+                self.cluster_read = true;
             }
             Signal::TowerPods(pods) => {
                 let ready = pods.iter().any(pod_ready);
