@@ -296,6 +296,7 @@ async fn add_with_wait_joins_the_member_to_ready_without_ever_printing_the_token
     );
     for line in [
         "created Cluster member and the tags team=payments",
+        "probe: node sandbox-member-node reaches http://139.198.120.120:8080/health",
         "[4/4] created   Deployment kubesphere-system/cluster-agent",
         "Initialized: True",
         "AgentAvailable: True",

@@ -15,6 +15,7 @@ use onboard_core::join::apply::{self, ApplyOutcome, ApplyStep, MemberTarget, Pla
 use onboard_core::join::clusters::{self, ClusterSummary};
 use onboard_core::join::diagnose::{Diagnosis, Severity};
 use onboard_core::join::form::{self, ClusterForm, FieldProblem, FormField, Group, Tag};
+use onboard_core::join::probe;
 use onboard_core::join::remove::{self, RemovalAction, RemovalPlan, RemovalStep, Side, Targets};
 use onboard_core::join::watch::{
     self, EntrySource, FollowOptions, JoinSnapshot, JoinStep, TimelineEntry, WatchUpdate,
@@ -500,6 +501,29 @@ fn action_label(action: PlanAction, done: bool) -> &'static str {
     }
 }
 
+/// Checks from the member's nodes that tower answers at `server`; a warning, not a stop
+/// (the agent retries forever, and the address may be fixed afterwards).
+async fn warn_unreachable_nodes(member: &kube::Client, server: &str) {
+    match probe::from_member(member, server, probe::PROBE_IMAGE, Duration::from_secs(20)).await {
+        Ok(report) => {
+            for node in &report.nodes {
+                match node.reachable {
+                    Some(true) => eprintln!("probe: node {} reaches {}", node.node, report.url),
+                    Some(false) => eprintln!(
+                        "warning: node {} cannot reach {}: {}",
+                        node.node, report.url, node.detail
+                    ),
+                    None => eprintln!("probe: node {} not checked: {}", node.node, node.detail),
+                }
+            }
+        }
+        Err(error) => eprintln!(
+            "probe: the member's nodes could not be checked: {}",
+            error.message
+        ),
+    }
+}
+
 /// Fetches agent.yaml, plans and applies it to the member; `shown` gets the manifest so
 /// that the timeline printer can mask its token.
 async fn fetch_and_apply(
@@ -517,6 +541,9 @@ async fn fetch_and_apply(
     );
     if let Some(note) = &manifest.note {
         eprintln!("note: {note}");
+    }
+    if let Some(server) = &view.proxy_server {
+        warn_unreachable_nodes(join.member, server).await;
     }
     let plan = apply::plan(join.member, &manifest).await?;
     for item in &plan.items {
