@@ -1,6 +1,7 @@
 //! The request pipeline: faults, authentication, routing, RBAC, then the verb.
 
 use crate::auth::{self, Identity};
+use crate::clock::Clock;
 use crate::discovery;
 use crate::faults::Injected;
 use crate::http::{self, Body};
@@ -26,7 +27,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// The connection is dropped without an answer (an injected reset, or an unreadable body).
 #[derive(Debug)]
@@ -49,6 +50,8 @@ struct Call {
     user_agent: String,
     body: Bytes,
     who: Identity,
+    /// The cluster's clock: Table ages are taken at its time.
+    clock: Clock,
 }
 
 fn header(req: &Request<Incoming>, name: hyper::header::HeaderName) -> String {
@@ -59,8 +62,22 @@ fn header(req: &Request<Incoming>, name: hyper::header::HeaderName) -> String {
         .to_string()
 }
 
+/// Answers one request; every answer carries a `Date` header from the cluster's clock
+/// (hyper would write the machine's).
 pub async fn serve(
     shared: Arc<Shared>,
+    peer_cert: Option<Arc<Vec<u8>>>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Dropped> {
+    let mut response = answer(&shared, peer_cert, req).await?;
+    if let Ok(date) = shared.clock.http_date().parse() {
+        response.headers_mut().insert(hyper::header::DATE, date);
+    }
+    Ok(response)
+}
+
+async fn answer(
+    shared: &Arc<Shared>,
     peer_cert: Option<Arc<Vec<u8>>>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
@@ -79,12 +96,12 @@ pub async fn serve(
         &shared.users(),
         Some(authorization.as_str()).filter(|a| !a.is_empty()),
         peer_cert.as_deref().map(Vec::as_slice),
-        SystemTime::now(),
+        shared.clock.now(),
     );
     let Some(who) = who else {
         return Ok(http::error(&ApiError::unauthorized()));
     };
-    let who = match impersonate(&shared, who, &req) {
+    let who = match impersonate(shared, who, &req) {
         Ok(who) => who,
         Err(e) => return Ok(http::error(&e)),
     };
@@ -102,17 +119,18 @@ pub async fn serve(
             .map_err(|_| Dropped)?
             .to_bytes(),
         who,
+        clock: shared.clock.clone(),
     };
     let query = req_query;
     let answer = match route(&path) {
-        Route::Object(target) => resource(&shared, &call, target),
+        Route::Object(target) => resource(shared, &call, target),
         Route::ServiceProxy {
             namespace,
             service,
             path,
-        } => service_proxy(&shared, &call, &namespace, &service, &path, &query),
+        } => service_proxy(shared, &call, &namespace, &service, &path, &query),
         Route::Unknown => Err(ApiError::path_not_found()),
-        other => non_resource(&shared, &call, &path, other),
+        other => non_resource(shared, &call, &path, other),
     };
     Ok(answer.unwrap_or_else(|e| http::error(&e)))
 }
@@ -587,6 +605,7 @@ fn watch_request(
             .and_then(|t| t.parse().ok())
             .map(Duration::from_secs),
         table: table_include(call),
+        clock: call.clock.clone(),
     })
 }
 
@@ -602,7 +621,7 @@ fn present(rt: &ResourceType, call: &Call, mut objects: Vec<Value>, as_list: boo
         .to_string();
     if let Some(include) = table_include(call) {
         let refs: Vec<&Value> = objects.iter().collect();
-        return table(rt, &refs, include, &rv);
+        return table(rt, &refs, include, &rv, call.clock.now());
     }
     if call.accept.contains("as=PartialObjectMetadata") {
         let partial: Vec<Value> = objects.iter().map(|o| json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": o["metadata"]})).collect();
@@ -684,7 +703,7 @@ fn list(
         items.push(object);
     }
     if let Some(include) = table_include(call) {
-        let mut t = table(rt, &items, include, &rv.to_string());
+        let mut t = table(rt, &items, include, &rv.to_string(), call.clock.now());
         if let Some(token) = &next {
             t["metadata"]["continue"] = json!(token);
         }

@@ -2,6 +2,7 @@
 //! objects every fresh cluster has (namespaces, a node, the `kubernetes` Service, RBAC).
 
 use crate::auth::{self, Credential, User};
+use crate::clock::{Clock, ClockOffset};
 use crate::error::Error;
 use crate::faults::Faults;
 use crate::images::ImagePolicy;
@@ -57,6 +58,8 @@ pub struct ClusterBuilder {
     watch_history: usize,
     pods_start_running: bool,
     image_policy: Option<ImagePolicy>,
+    clock: Clock,
+    restart_back_off: Duration,
 }
 
 impl ClusterBuilder {
@@ -70,6 +73,8 @@ impl ClusterBuilder {
             watch_history: 10_000,
             pods_start_running: true,
             image_policy: None,
+            clock: Clock::default(),
+            restart_back_off: Duration::from_secs(10),
         }
     }
 
@@ -118,6 +123,20 @@ impl ClusterBuilder {
         self
     }
 
+    /// Runs the cluster's clock ahead of or behind the machine's: the `Date` header, every
+    /// timestamp the cluster writes and its credential expiry follow it.
+    pub fn clock_offset(self, offset: ClockOffset) -> Self {
+        self.clock.set_offset(offset);
+        self
+    }
+
+    /// How long kubelet's first crash-loop back-off (10 s on a real node) lasts; the later
+    /// ones keep their ratio (20 s → twice this, up to 5 min → thirty times).
+    pub fn restart_back_off(mut self, first: Duration) -> Self {
+        self.restart_back_off = first;
+        self
+    }
+
     /// Binds 127.0.0.1 on an ephemeral port and serves until the handle is dropped.
     pub async fn start(self) -> Result<Cluster, Error> {
         tls::install_crypto_provider();
@@ -128,7 +147,7 @@ impl ClusterBuilder {
         let address = listener
             .local_addr()
             .map_err(|e| Error::io("could not read the listening address", e))?;
-        let mut world = World::new(self.watch_history, authority.ca_pem());
+        let mut world = World::new(self.watch_history, authority.ca_pem(), self.clock.clone());
         world.pods_start_running = self.pods_start_running;
         world.image_policy = self.image_policy;
         let mut users = Vec::new();
@@ -143,6 +162,8 @@ impl ClusterBuilder {
             address: address.to_string(),
             log_appended: broadcast::channel(256).0,
             backends: RwLock::default(),
+            clock: self.clock,
+            restart_back_off: self.restart_back_off,
         });
         let cluster_name = self.name.clone();
         let (stop, stop_rx) = watch::channel(false);
@@ -293,7 +314,8 @@ impl Cluster {
         Ok(())
     }
 
-    /// From `at` on, the user's credential is refused with 401 (an expired token or certificate).
+    /// From `at` on (by the cluster's clock), the user's credential is refused with 401 (an
+    /// expired token or certificate).
     pub fn expire_credentials(&self, user: &str, at: SystemTime) {
         for u in self
             .shared
@@ -457,8 +479,64 @@ impl Cluster {
             .logs
             .entry(key.clone())
             .or_default()
+            .current
             .push_str(text);
         let _ = self.shared.log_appended.send(key);
+    }
+
+    /// The program of a running container ended with `exit_code` (how a scenario plays the
+    /// programs its pods run). The kubelet records it and, as the pod's restartPolicy says,
+    /// ends the pod or restarts the container after its crash-loop back-off (see
+    /// `ClusterBuilder::restart_back_off`). Call it from within a Tokio runtime.
+    pub fn container_exited(&self, namespace: &str, pod: &str, container: &str, exit_code: i32) {
+        let restart = self
+            .shared
+            .world()
+            .container_exited(namespace, pod, container, exit_code);
+        let Some(restart) = restart else {
+            return;
+        };
+        if restart.back_off.is_zero() {
+            let mut world = self.shared.world();
+            return world.restart_container(namespace, pod, container, restart.restart_count);
+        }
+        let scale = restart.back_off.as_secs_f64() / 10.0;
+        let delay = Duration::try_from_secs_f64(self.shared.restart_back_off.as_secs_f64() * scale)
+            .unwrap_or(Duration::MAX);
+        // Holds the cluster only weakly: a stopped cluster restarts nothing.
+        let shared = Arc::downgrade(&self.shared);
+        let (namespace, pod, container) = (
+            namespace.to_string(),
+            pod.to_string(),
+            container.to_string(),
+        );
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                tokio::time::sleep(delay).await;
+                if let Some(shared) = shared.upgrade() {
+                    shared.world().restart_container(
+                        &namespace,
+                        &pod,
+                        &container,
+                        restart.restart_count,
+                    );
+                }
+            });
+        }
+    }
+
+    /// Runs the cluster's clock ahead of or behind the machine's from now on.
+    pub fn set_clock_offset(&self, offset: ClockOffset) {
+        self.shared.clock.set_offset(offset);
+    }
+
+    pub fn clock_offset(&self) -> ClockOffset {
+        self.shared.clock.offset()
+    }
+
+    /// The cluster's time now (the machine's, moved by its clock offset).
+    pub fn now(&self) -> SystemTime {
+        self.shared.clock.now()
     }
 
     /// The cluster's current resourceVersion (etcd revision).

@@ -1,10 +1,9 @@
 //! The controllers a client notices: namespace termination, garbage collection through
-//! ownerReferences, Deployment → ReplicaSet → Pod, a kubelet that starts pods, and the
-//! `default` ServiceAccount and `kube-root-ca.crt` ConfigMap in every namespace. They run
-//! to a fixed point after every committed write, so clients see a settled cluster.
+//! ownerReferences, Deployment → ReplicaSet → Pod, the kubelet (`kubelet`), the `default`
+//! ServiceAccount and `kube-root-ca.crt` ConfigMap in every namespace, and the Events they
+//! record (repeats aggregated, as client-go's event correlator does). They run to a fixed
+//! point after every committed write, so clients see a settled cluster.
 
-use crate::clock::now_rfc3339;
-use crate::error::Reported;
 use crate::managed;
 use crate::registry::{ResourceId, ResourceType};
 use crate::store::Key;
@@ -64,21 +63,28 @@ impl World {
         }
     }
 
-    fn rt(&self, group: &str, plural: &str) -> Option<ResourceType> {
+    /// A controller write: records managedFields for the controller and commits.
+    pub(crate) fn write(
+        &mut self,
+        rt: &ResourceType,
+        key: Key,
+        old: Option<&Value>,
+        mut new: Value,
+    ) {
+        let now = self.clock.now_rfc3339();
+        managed::record_update(old, &mut new, MANAGER, &rt.api_version(), rt.builtin, &now);
+        self.commit(rt, key, new);
+    }
+
+    pub(crate) fn rt(&self, group: &str, plural: &str) -> Option<ResourceType> {
         self.resource(&id(group, plural))
     }
 
-    fn objects(&self, group: &str, plural: &str) -> Vec<(Key, Value)> {
+    pub(crate) fn objects(&self, group: &str, plural: &str) -> Vec<(Key, Value)> {
         self.store
             .list(&id(group, plural), None)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
-    }
-
-    /// A controller write: records managedFields for the controller and commits.
-    fn write(&mut self, rt: &ResourceType, key: Key, old: Option<&Value>, mut new: Value) {
-        managed::record_update(old, &mut new, MANAGER, &rt.api_version(), rt.builtin);
-        self.commit(rt, key, new);
     }
 
     fn create_owned(&mut self, group: &str, plural: &str, namespace: &str, mut object: Value) {
@@ -87,9 +93,10 @@ impl World {
         };
         let name = meta(&object, "name").to_string();
         object["metadata"]["uid"] = json!(uuid::Uuid::new_v4().to_string());
-        object["metadata"]["creationTimestamp"] = json!(now_rfc3339());
+        let now = self.clock.now_rfc3339();
+        object["metadata"]["creationTimestamp"] = json!(now);
         object["metadata"]["namespace"] = json!(namespace);
-        let _ = crate::defaults::on_create(&rt, &mut object, &mut self.alloc);
+        let _ = crate::defaults::on_create(&rt, &mut object, &mut self.alloc, &now);
         let key = Key {
             resource: rt.id(),
             namespace: namespace.into(),
@@ -417,188 +424,9 @@ impl World {
         acted
     }
 
-    /// Schedules pending pods on the first node, pulls their images (as the cluster's image
-    /// policy allows) and starts their containers.
-    fn run_kubelet(&mut self) -> bool {
-        if !self.pods_start_running {
-            return false;
-        }
-        let Some(pod_rt) = self.rt("", "pods") else {
-            return false;
-        };
-        let node = self
-            .objects("", "nodes")
-            .first()
-            .map(|(k, _)| k.name.clone())
-            .unwrap_or_else(|| "sandbox-node".into());
-        let mut acted = false;
-        // Only pending pods the kubelet has not tried yet are copied: this runs after every write.
-        let pending: Vec<(Key, Value)> = self
-            .store
-            .list(&pod_rt.id(), None)
-            .filter(|(_, pod)| {
-                !deleting(pod)
-                    && pod["status"]["phase"] == "Pending"
-                    && pod["status"]["containerStatuses"].is_null()
-                    && pod["metadata"]["annotations"]["sandbox.kubesphere.io/hold"].is_null()
-            })
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (key, pod) in pending {
-            let ns = meta(&pod, "namespace").to_string();
-            let containers = pod["spec"]["containers"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            let pulls: Vec<(String, String, Result<(), Reported>)> = {
-                let credentials = self.pull_credentials(&ns, &pod);
-                containers
-                    .iter()
-                    .map(|c| {
-                        let image = c["image"].as_str().unwrap_or_default().to_string();
-                        let outcome = match &self.image_policy {
-                            Some(policy) => policy.pull(&image, &credentials),
-                            None => Ok(()),
-                        };
-                        (
-                            c["name"].as_str().unwrap_or_default().to_string(),
-                            image,
-                            outcome,
-                        )
-                    })
-                    .collect()
-            };
-            let now = now_rfc3339();
-            let failed = pulls.iter().any(|(_, _, outcome)| outcome.is_err());
-            let statuses: Vec<Value> = pulls
-                .iter()
-                .map(|(name, image, outcome)| {
-                    let state = match outcome {
-                        Ok(()) if !failed => json!({"running": {"startedAt": now}}),
-                        Ok(()) => json!({"waiting": {"reason": "ContainerCreating"}}),
-                        Err(_) => json!({"waiting": {"reason": "ImagePullBackOff", "message": format!("Back-off pulling image \"{image}\"")}}),
-                    };
-                    let mut status = json!({"name": name, "image": image, "ready": !failed, "started": !failed, "restartCount": 0, "state": state});
-                    if !failed {
-                        status["imageID"] = json!(format!("docker.io/library/{image}"));
-                    }
-                    status
-                })
-                .collect();
-            let condition = |t: &str, ok: bool| {
-                let mut c = json!({"type": t, "status": if ok { "True" } else { "False" }, "lastTransitionTime": now});
-                if !ok {
-                    let unready: Vec<&str> = pulls.iter().map(|(n, _, _)| n.as_str()).collect();
-                    c["reason"] = json!("ContainersNotReady");
-                    c["message"] = json!(format!(
-                        "containers with unready status: [{}]",
-                        unready.join(" ")
-                    ));
-                }
-                c
-            };
-            let mut started = pod.clone();
-            started["spec"]["nodeName"] = json!(node);
-            started["status"] = json!({
-                "phase": if failed { "Pending" } else { "Running" }, "qosClass": "BestEffort", "hostIP": "10.0.0.10", "podIP": self.alloc.pod_ip(), "startTime": now,
-                "conditions": [condition("Initialized", true), condition("Ready", !failed), condition("ContainersReady", !failed), condition("PodScheduled", true)],
-                "containerStatuses": statuses,
-            });
-            started["status"]["podIPs"] = json!([{"ip": started["status"]["podIP"]}]);
-            self.write(&pod_rt, key, Some(&pod), started.clone());
-            let assigned = format!(
-                "Successfully assigned {ns}/{} to {node}",
-                meta(&pod, "name")
-            );
-            self.record_event(
-                &ns,
-                &started,
-                "default-scheduler",
-                NORMAL,
-                "Scheduled",
-                &assigned,
-            );
-            for (name, image, outcome) in &pulls {
-                self.record_pull(&ns, &started, image, outcome);
-                if !failed {
-                    self.record_event(
-                        &ns,
-                        &started,
-                        "kubelet",
-                        NORMAL,
-                        "Created",
-                        &format!("Created container: {name}"),
-                    );
-                    self.record_event(
-                        &ns,
-                        &started,
-                        "kubelet",
-                        NORMAL,
-                        "Started",
-                        &format!("Started container {name}"),
-                    );
-                }
-            }
-            acted = true;
-        }
-        acted
-    }
-
-    /// The pull events kubelet records for one container image.
-    fn record_pull(&mut self, ns: &str, pod: &Value, image: &str, outcome: &Result<(), Reported>) {
-        if self.image_policy.is_none() {
-            let message = format!("Container image \"{image}\" already present on machine");
-            return self.record_event(ns, pod, "kubelet", NORMAL, "Pulled", &message);
-        }
-        self.record_event(
-            ns,
-            pod,
-            "kubelet",
-            NORMAL,
-            "Pulling",
-            &format!("Pulling image \"{image}\""),
-        );
-        match outcome {
-            Ok(()) => {
-                let message = format!("Successfully pulled image \"{image}\" in 1.042s (1.042s including waiting). Image size: 25165824 bytes.");
-                self.record_event(ns, pod, "kubelet", NORMAL, "Pulled", &message);
-            }
-            Err(why) => {
-                let message = format!("Failed to pull image \"{image}\": {why}");
-                self.record_event(ns, pod, "kubelet", WARNING, "Failed", &message);
-                self.record_event(ns, pod, "kubelet", WARNING, "Failed", "Error: ErrImagePull");
-                let message = format!("Back-off pulling image \"{image}\"");
-                self.record_event(ns, pod, "kubelet", NORMAL, "BackOff", &message);
-                self.record_event(
-                    ns,
-                    pod,
-                    "kubelet",
-                    WARNING,
-                    "Failed",
-                    "Error: ImagePullBackOff",
-                );
-            }
-        }
-    }
-
-    /// Registry credentials from the pod's imagePullSecrets.
-    fn pull_credentials(&self, namespace: &str, pod: &Value) -> Vec<(String, String, String)> {
-        let Some(secret_rt) = self.rt("", "secrets") else {
-            return Vec::new();
-        };
-        let secrets: Vec<Value> = pod["spec"]["imagePullSecrets"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|r| r["name"].as_str())
-            .filter_map(|name| self.get(&secret_rt, namespace, name).ok())
-            .filter(|s| s["type"] == "kubernetes.io/dockerconfigjson")
-            .collect();
-        crate::images::credentials(&secrets)
-    }
-
-    /// A core/v1 Event about an object, reported by `component`.
-    fn record_event(
+    /// A core/v1 Event about an object, reported by `component`; the same event again only
+    /// raises `count` and `lastTimestamp` of the first.
+    pub(crate) fn record_event(
         &mut self,
         namespace: &str,
         about: &Value,
@@ -607,7 +435,24 @@ impl World {
         reason: &str,
         message: &str,
     ) {
-        let now = now_rfc3339();
+        let now = self.clock.now_rfc3339();
+        let repeated = self
+            .store
+            .list(&id("", "events"), Some(namespace))
+            .find(|(_, e)| {
+                e["involvedObject"]["uid"] == about["metadata"]["uid"]
+                    && e["reason"] == reason
+                    && e["message"] == message
+                    && e["type"] == event_type
+                    && e["source"]["component"] == component
+            })
+            .map(|(k, e)| (k.clone(), e.clone()));
+        if let (Some((key, old)), Some(rt)) = (repeated, self.rt("", "events")) {
+            let mut again = old.clone();
+            again["count"] = json!(old["count"].as_i64().unwrap_or(1) + 1);
+            again["lastTimestamp"] = json!(now);
+            return self.write(&rt, key, Some(&old), again);
+        }
         let event = json!({"apiVersion": "v1", "kind": "Event",
             "metadata": {"name": format!("{}.{}", meta(about, "name"), random_suffix(8))},
             "involvedObject": {"apiVersion": about["apiVersion"], "kind": about["kind"], "name": about["metadata"]["name"],
@@ -619,8 +464,8 @@ impl World {
     }
 }
 
-const NORMAL: &str = "Normal";
-const WARNING: &str = "Warning";
+pub(crate) const NORMAL: &str = "Normal";
+pub(crate) const WARNING: &str = "Warning";
 
 fn pod_ready(pod: &Value) -> bool {
     pod["status"]["conditions"].as_array().is_some_and(|c| {

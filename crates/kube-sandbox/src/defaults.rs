@@ -87,8 +87,14 @@ fn fold_string_data(secret: &mut Value) {
     }
 }
 
-/// Defaults and derived fields for a new object; may allocate addresses.
-pub fn on_create(rt: &ResourceType, object: &mut Value, alloc: &mut Allocators) -> ApiResult<()> {
+/// Defaults and derived fields for a new object; may allocate addresses; `now` stamps the
+/// conditions a CRD is accepted with.
+pub fn on_create(
+    rt: &ResourceType,
+    object: &mut Value,
+    alloc: &mut Allocators,
+    now: &str,
+) -> ApiResult<()> {
     let name = object["metadata"]["name"]
         .as_str()
         .unwrap_or_default()
@@ -114,7 +120,7 @@ pub fn on_create(rt: &ResourceType, object: &mut Value, alloc: &mut Allocators) 
             object["status"] = json!({"phase": "Pending", "qosClass": "BestEffort"});
         }
         "Deployment" => default_deployment(rt, object, &name)?,
-        "CustomResourceDefinition" => accept_crd(object, &name)?,
+        "CustomResourceDefinition" => accept_crd(object, &name, now)?,
         _ => {}
     }
     Ok(())
@@ -230,7 +236,7 @@ fn qualified_kind(rt: &ResourceType) -> String {
     qualified(&rt.group, &rt.kind)
 }
 
-fn accept_crd(crd: &mut Value, name: &str) -> ApiResult<()> {
+fn accept_crd(crd: &mut Value, name: &str, now: &str) -> ApiResult<()> {
     let spec = &crd["spec"];
     let plural = spec["names"]["plural"].as_str().unwrap_or_default();
     let group = spec["group"].as_str().unwrap_or_default();
@@ -253,7 +259,6 @@ fn accept_crd(crd: &mut Value, name: &str) -> ApiResult<()> {
             names["kind"].as_str().unwrap_or_default()
         ));
     }
-    let now = crate::clock::now_rfc3339();
     crd["status"] = json!({
         "acceptedNames": names,
         "conditions": [
@@ -275,7 +280,7 @@ mod tests {
         let registry = Registry::default();
         let rt = registry.find("", "v1", "secrets").unwrap();
         let mut secret = json!({"metadata": {"name": "tower"}, "data": {"old": "eA=="}, "stringData": {"configuration.yaml": "a: b\n"}});
-        on_create(rt, &mut secret, &mut Allocators::default()).unwrap();
+        on_create(rt, &mut secret, &mut Allocators::default(), "").unwrap();
         assert_eq!(
             secret["data"],
             json!({"old": "eA==", "configuration.yaml": "YTogYgo="})
@@ -289,7 +294,7 @@ mod tests {
         let registry = Registry::default();
         let rt = registry.find("", "v1", "services").unwrap();
         let mut svc = json!({"metadata": {"name": "tower"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 8080}]}});
-        on_create(rt, &mut svc, &mut Allocators::default()).unwrap();
+        on_create(rt, &mut svc, &mut Allocators::default(), "").unwrap();
         assert!(svc["spec"]["ports"][0]["nodePort"].as_u64().unwrap() >= 30000);
         assert_eq!(svc["spec"]["ports"][0]["targetPort"], 8080);
         assert!(validate_name(rt, "Tower").is_err());

@@ -22,6 +22,7 @@ mod images;
 mod jsonpath;
 mod kubeconfig;
 pub mod kubectl;
+mod kubelet;
 mod kubesphere;
 mod logs;
 mod managed;
@@ -47,6 +48,7 @@ mod watch;
 mod world;
 
 pub use auth::Credential;
+pub use clock::ClockOffset;
 pub use cluster::{Changes, Cluster, ClusterBuilder, ClusterEvent, ObjectRef, UserSpec, ADMIN};
 pub use error::Error;
 pub use faults::Faults;

@@ -2,7 +2,6 @@
 //! applier would change a value another manager owns, shared ownership of equal values, and
 //! removal of fields a manager stopped applying.
 
-use crate::clock::now_rfc3339;
 use crate::fieldset::{
     display_path, is_scalar_set, item_key, item_matches, list_keys, remove_at, value_at, FieldSet,
 };
@@ -69,13 +68,15 @@ fn differs(old: &Value, new: &Value, path: &[String]) -> bool {
 }
 
 /// Records an ordinary write (create, update, patch): `manager` takes the fields whose value it
-/// changed, other managers lose them, and fields that vanished leave every manager.
+/// changed, other managers lose them, and fields that vanished leave every manager; `now` is
+/// the entry's time when it changed.
 pub fn record_update(
     old: Option<&Value>,
     new: &mut Value,
     manager: &str,
     api_version: &str,
     builtin: bool,
+    now: &str,
 ) {
     let empty = json!({});
     let old = old.unwrap_or(&empty);
@@ -104,14 +105,14 @@ pub fn record_update(
     });
     if !changed.is_empty() {
         mine.set.union(&changed);
-        mine.time = now_rfc3339();
+        mine.time = now.into();
         mine.api_version = api_version.into();
     }
     entries.push(mine);
     write(new, entries);
 }
 
-/// Server-side apply of `applied` by `manager` over `current` (None: create).
+/// Server-side apply of `applied` by `manager` over `current` (None: create) at time `now`.
 pub fn apply(
     current: Option<&Value>,
     applied: &Value,
@@ -119,6 +120,7 @@ pub fn apply(
     api_version: &str,
     force: bool,
     builtin: bool,
+    now: &str,
 ) -> Result<Value, Vec<Conflict>> {
     let mut merged = current.cloned().unwrap_or_else(|| json!({"metadata": {}}));
     let mut entries = read(&merged);
@@ -170,7 +172,7 @@ pub fn apply(
         .iter()
         .find(|e| is_me(e) && e.set == applied_set && e.api_version == api_version)
         .map(|e| e.time.clone())
-        .unwrap_or_else(now_rfc3339);
+        .unwrap_or_else(|| now.into());
     entries.retain(|e| !is_me(e));
     entries.push(Entry {
         manager: manager.into(),
@@ -247,6 +249,8 @@ pub fn conflict_message(conflicts: &[Conflict]) -> String {
 mod tests {
     use super::*;
 
+    const NOW: &str = "2026-01-02T03:04:05Z";
+
     /// `manager` applies a ConfigMap with `data` over `current`.
     fn apply_cm(
         current: Option<&Value>,
@@ -255,7 +259,7 @@ mod tests {
         force: bool,
     ) -> Result<Value, Vec<Conflict>> {
         let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": data});
-        apply(current, &cm, manager, "v1", force, true)
+        apply(current, &cm, manager, "v1", force, true, NOW)
     }
 
     fn managers(object: &Value) -> Vec<&str> {
@@ -300,7 +304,7 @@ mod tests {
         let first = apply_cm(None, json!({"a": "1"}), "alice", false).unwrap();
         let mut edited = first.clone();
         edited["data"]["a"] = json!("2");
-        record_update(Some(&first), &mut edited, "kubectl-edit", "v1", true);
+        record_update(Some(&first), &mut edited, "kubectl-edit", "v1", true, NOW);
         assert_eq!(
             managers(&edited),
             ["kubectl-edit"],

@@ -118,11 +118,14 @@ impl Sandbox {
             "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": VIEWER}]});
         let host = ClusterBuilder::new("sandbox-host")
             .latency(latency)
+            .restart_back_off(config.timing.restart_back_off)
             .user(UserSpec::token(VIEWER, &[]))
             .object(viewer_binding)
             .start()
             .await?;
-        let mut member = ClusterBuilder::new("sandbox-member").latency(latency);
+        let mut member = ClusterBuilder::new("sandbox-member")
+            .latency(latency)
+            .restart_back_off(config.timing.restart_back_off);
         if scenario.air_gapped {
             member = member.image_policy(ImagePolicy {
                 registries: vec![

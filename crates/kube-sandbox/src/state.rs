@@ -1,6 +1,7 @@
 //! What the request handlers of one cluster share.
 
 use crate::auth::User;
+use crate::clock::Clock;
 use crate::faults::Faults;
 use crate::service_proxy::Backends;
 use crate::world::World;
@@ -21,6 +22,10 @@ pub struct Shared {
     pub log_appended: broadcast::Sender<LogAppended>,
     /// The programs behind Services, by (namespace, name), for the service proxy.
     pub backends: RwLock<Backends>,
+    /// The cluster's clock (also held by the world): the `Date` header and credential expiry.
+    pub clock: Clock,
+    /// How long kubelet's first crash-loop back-off (nominally 10 s) lasts here.
+    pub restart_back_off: Duration,
 }
 
 impl Shared {

@@ -5,6 +5,7 @@ use crate::clock::age;
 use crate::jsonpath;
 use crate::registry::{Printer, ResourceType};
 use serde_json::{json, Value};
+use std::time::SystemTime;
 
 /// What each row carries besides its cells (`includeObject`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,18 +174,41 @@ fn labels_text(map: &Value) -> String {
         .join(",")
 }
 
+/// The STATUS column as printPod derives it: a waiting or terminated container's reason
+/// (`ExitCode:N` without one), "Running" again while another container still runs.
 fn pod_status(pod: &Value) -> String {
     if !pod["metadata"]["deletionTimestamp"].is_null() {
         return "Terminating".into();
     }
-    let waiting = pod["status"]["containerStatuses"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find_map(|c| c["state"]["waiting"]["reason"].as_str().map(String::from));
-    waiting
-        .or_else(|| pod["status"]["reason"].as_str().map(String::from))
-        .unwrap_or_else(|| text(&pod["status"]["phase"]))
+    let mut reason = pod["status"]["reason"]
+        .as_str()
+        .map(String::from)
+        .unwrap_or_else(|| text(&pod["status"]["phase"]));
+    let mut running = false;
+    let statuses = pod["status"]["containerStatuses"].as_array();
+    for c in statuses.into_iter().flatten().rev() {
+        let state = &c["state"];
+        if let Some(waiting) = state["waiting"]["reason"]
+            .as_str()
+            .filter(|r| !r.is_empty())
+        {
+            reason = waiting.into();
+        } else if !state["terminated"].is_null() {
+            reason = match state["terminated"]["reason"]
+                .as_str()
+                .filter(|r| !r.is_empty())
+            {
+                Some(terminated) => terminated.into(),
+                None => format!("ExitCode:{}", state["terminated"]["exitCode"]),
+            };
+        } else if c["ready"] == true && !state["running"].is_null() {
+            running = true;
+        }
+    }
+    if reason == "Completed" && running {
+        return "Running".into();
+    }
+    reason
 }
 
 fn service_external_ip(svc: &Value) -> String {
@@ -263,7 +287,8 @@ fn subjects(binding: &Value, kind: &str) -> String {
         .join(", ")
 }
 
-fn builtin_cells(kind: &str, o: &Value) -> Vec<Value> {
+fn builtin_cells(kind: &str, o: &Value, now: SystemTime) -> Vec<Value> {
+    let age = |at: Option<&str>| age(at, now);
     let name = json!(o["metadata"]["name"]);
     let created = o["metadata"]["creationTimestamp"].as_str();
     let age_cell = json!(age(created));
@@ -429,12 +454,13 @@ fn builtin_cells(kind: &str, o: &Value) -> Vec<Value> {
     }
 }
 
-/// The Table for a list of objects of one resource.
+/// The Table for a list of objects of one resource; ages are taken at the cluster's `now`.
 pub fn table(
     rt: &ResourceType,
     objects: &[&Value],
     include: Include,
     resource_version: &str,
+    now: SystemTime,
 ) -> Value {
     let (definitions, rows): (Vec<Value>, Vec<Vec<Value>>) = match &rt.printer {
         Printer::Builtin => {
@@ -448,7 +474,10 @@ pub fn table(
                 .collect();
             (
                 defs,
-                objects.iter().map(|o| builtin_cells(&rt.kind, o)).collect(),
+                objects
+                    .iter()
+                    .map(|o| builtin_cells(&rt.kind, o, now))
+                    .collect(),
             )
         }
         Printer::Columns(columns) => {
@@ -466,13 +495,14 @@ pub fn table(
                     cells.extend(columns.iter().map(|c| {
                         let found = jsonpath::first(o, &c.json_path);
                         match (c.type_.as_str(), found) {
-                            ("date", Some(Value::String(s))) => json!(age(Some(&s))),
+                            ("date", Some(Value::String(s))) => json!(age(Some(&s), now)),
                             (_, Some(v)) => v,
                             (_, None) => Value::Null,
                         }
                     }));
                     if columns.is_empty() {
-                        cells.push(json!(age(o["metadata"]["creationTimestamp"].as_str())));
+                        let created = o["metadata"]["creationTimestamp"].as_str();
+                        cells.push(json!(age(created, now)));
                     }
                     cells
                 })
@@ -515,7 +545,7 @@ mod tests {
         let svc = json!({"metadata": {"name": "tower", "creationTimestamp": "2020-01-01T00:00:00Z"},
             "spec": {"type": "LoadBalancer", "clusterIP": "10.96.0.9", "ports": [{"port": 8080, "nodePort": 30721, "protocol": "TCP"}]},
             "status": {"loadBalancer": {}}});
-        let t = table(rt, &[&svc], Include::Metadata, "5");
+        let t = table(rt, &[&svc], Include::Metadata, "5", SystemTime::now());
         let cells = &t["rows"][0]["cells"];
         assert_eq!(cells[1], "LoadBalancer");
         assert_eq!(cells[3], "<pending>");
@@ -529,13 +559,34 @@ mod tests {
         let rt = registry.find("", "v1", "pods").unwrap();
         let pod = json!({"metadata": {"name": "agent"}, "spec": {"containers": [{"name": "agent"}]},
             "status": {"phase": "Running", "containerStatuses": [{"name": "agent", "ready": true, "restartCount": 3,
-                "lastState": {"terminated": {"finishedAt": crate::clock::now_rfc3339()}}}]}});
-        let t = table(rt, &[&pod], Include::None, "1");
+                "lastState": {"terminated": {"finishedAt": crate::clock::format_rfc3339(SystemTime::now())}}}]}});
+        let t = table(rt, &[&pod], Include::None, "1", SystemTime::now());
         let restarts = t["rows"][0]["cells"][3].as_str().unwrap();
         assert!(
             restarts.starts_with("3 (") && restarts.ends_with("s ago)"),
             "{restarts}"
         );
         assert_eq!(t["rows"][0]["cells"][1], "1/1");
+    }
+
+    #[test]
+    fn pod_status_follows_the_containers_like_print_pod() {
+        let registry = Registry::default();
+        let rt = registry.find("", "v1", "pods").unwrap();
+        let status = |phase: &str, state: Value| {
+            let pod = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}]},
+                "status": {"phase": phase, "containerStatuses": [{"name": "c", "ready": false, "state": state}]}});
+            table(rt, &[&pod], Include::None, "1", SystemTime::now())["rows"][0]["cells"][2].clone()
+        };
+        let done = json!({"terminated": {"exitCode": 0, "reason": "Completed"}});
+        assert_eq!(status("Succeeded", done), "Completed");
+        let failed = json!({"terminated": {"exitCode": 1, "reason": "Error"}});
+        assert_eq!(status("Failed", failed), "Error");
+        assert_eq!(
+            status("Failed", json!({"terminated": {"exitCode": 2}})),
+            "ExitCode:2"
+        );
+        let waiting = json!({"waiting": {"reason": "CrashLoopBackOff"}});
+        assert_eq!(status("Running", waiting), "CrashLoopBackOff");
     }
 }

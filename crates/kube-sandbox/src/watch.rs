@@ -2,6 +2,7 @@
 //! resourceVersion, an `ERROR` event with 410 Expired when that version was compacted away,
 //! periodic bookmarks when asked for, and the initial-events bookmark for streaming lists.
 
+use crate::clock::Clock;
 use crate::http::{self, Body};
 use crate::registry::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
@@ -28,6 +29,8 @@ pub struct WatchRequest {
     pub timeout: Option<Duration>,
     /// Some when the client asked for Table objects.
     pub table: Option<Include>,
+    /// The cluster's clock, for the ages in those Tables.
+    pub clock: Clock,
 }
 
 impl WatchRequest {
@@ -65,7 +68,7 @@ impl WatchRequest {
                     .as_str()
                     .unwrap_or_default()
                     .to_string();
-                table(&self.rt, &[&object], include, &rv)
+                table(&self.rt, &[&object], include, &rv, self.clock.now())
             }
             None => object,
         };

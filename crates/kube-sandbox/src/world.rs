@@ -2,8 +2,9 @@
 //! the test handle: optimistic concurrency, system metadata, generation, finalizers,
 //! managedFields, dry runs.
 
-use crate::clock::now_rfc3339;
+use crate::clock::Clock;
 use crate::defaults::{self, Allocators};
+use crate::logs::ContainerLog;
 use crate::managed;
 use crate::registry::{Registry, ResourceId, ResourceType};
 use crate::status::{ApiError, ApiResult};
@@ -46,7 +47,7 @@ pub struct DeleteOptions {
 }
 
 /// Text written by a pod's containers, keyed by (namespace, pod, container).
-pub type PodLogs = BTreeMap<(String, String, String), String>;
+pub type PodLogs = BTreeMap<(String, String, String), ContainerLog>;
 
 pub struct World {
     pub store: Store,
@@ -59,6 +60,8 @@ pub struct World {
     pub image_policy: Option<crate::images::ImagePolicy>,
     /// The cluster CA, published in every namespace's `kube-root-ca.crt`.
     pub ca_pem: String,
+    /// Every timestamp the cluster writes comes from it.
+    pub clock: Clock,
     /// Set by deletions; garbage collection only runs when something went away.
     pub(crate) deleted_something: bool,
 }
@@ -121,7 +124,7 @@ fn finalizers_empty(object: &Value) -> bool {
 }
 
 impl World {
-    pub fn new(log_capacity: usize, ca_pem: String) -> Self {
+    pub fn new(log_capacity: usize, ca_pem: String, clock: Clock) -> Self {
         Self {
             store: Store::new(log_capacity),
             registry: Registry::default(),
@@ -130,6 +133,7 @@ impl World {
             pods_start_running: true,
             image_policy: None,
             ca_pem,
+            clock,
             deleted_something: false,
         }
     }
@@ -246,7 +250,7 @@ impl World {
                 meta.remove(field);
             }
             meta.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
-            meta.insert("creationTimestamp".into(), json!(now_rfc3339()));
+            meta.insert("creationTimestamp".into(), json!(self.clock.now_rfc3339()));
         }
         if rt.has_status() {
             if let Some(m) = object.as_object_mut() {
@@ -256,7 +260,8 @@ impl World {
         if !rt.builtin || (object.get("spec").is_some() && rt.kind != "Pod") {
             object["metadata"]["generation"] = json!(1);
         }
-        defaults::on_create(rt, &mut object, &mut self.alloc)?;
+        let now = self.clock.now_rfc3339();
+        defaults::on_create(rt, &mut object, &mut self.alloc, &now)?;
         if managed {
             managed::record_update(
                 None,
@@ -264,6 +269,7 @@ impl World {
                 &opts.manager,
                 &rt.api_version(),
                 rt.builtin,
+                &now,
             );
         }
         if opts.dry_run {
@@ -368,6 +374,7 @@ impl World {
                 &opts.manager,
                 &rt.api_version(),
                 rt.builtin,
+                &self.clock.now_rfc3339(),
             );
         }
         if opts.dry_run || user_content(&old) == user_content(&new) {
@@ -453,6 +460,7 @@ impl World {
             &rt.api_version(),
             force,
             rt.builtin,
+            &self.clock.now_rfc3339(),
         )
         .map_err(|conflicts| {
             ApiError::apply_conflict(
@@ -537,7 +545,7 @@ impl World {
             return Some(object);
         }
         let mut marked = object;
-        marked["metadata"]["deletionTimestamp"] = json!(now_rfc3339());
+        marked["metadata"]["deletionTimestamp"] = json!(self.clock.now_rfc3339());
         marked["metadata"]["deletionGracePeriodSeconds"] = json!(0);
         if is_namespace {
             marked["status"]["phase"] = json!("Terminating");

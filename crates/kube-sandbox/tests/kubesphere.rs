@@ -14,6 +14,7 @@ const FAST: Timing = Timing {
     retry_min: Duration::from_millis(20),
     dial_timeout: Duration::from_millis(50),
     ks_core_install: Duration::from_millis(150),
+    restart_back_off: Duration::from_millis(40),
 };
 
 struct World {
@@ -942,6 +943,433 @@ async fn kubesphere_3_serves_the_3x_agent_deployment_from_ks_apiserver() {
         "{yaml}"
     );
     assert!(yaml.contains("--proxy-server=http://139.198.120.120:30000"));
+}
+
+/// A reachability probe as the app creates it: one short-lived pod on a member node running
+/// busybox wget against the proxy address.
+fn probe_pod(image: &str, url: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Pod
+metadata:
+  generateName: ks-onboard-probe-
+  namespace: default
+  labels: {{app.kubernetes.io/managed-by: ks-onboard, ks-onboard.kubesphere.io/probe: proxy-address}}
+spec:
+  nodeName: sandbox-member-node
+  restartPolicy: Never
+  containers:
+  - name: probe
+    image: {image}
+    command: [\"wget\", \"-q\", \"-T\", \"5\", \"-O\", \"-\", \"{url}\"]
+"
+    )
+}
+
+impl World {
+    /// Creates a probe pod on the member; its name.
+    async fn probe(&self, image: &str, url: &str) -> String {
+        let file = self.write("probe.yaml", &probe_pod(image, url));
+        let created = self
+            .member()
+            .ok(&["create", "-f", &file, "-o", "name"])
+            .await;
+        created.trim().trim_start_matches("pod/").to_string()
+    }
+
+    /// Waits until the member pod has ended; its phase.
+    async fn finished(&self, pod: &str) -> String {
+        self.eventually(
+            &self.member(),
+            &["get", "pod", pod, "-o", "jsonpath={.status.phase}"],
+            |phase| phase == "Succeeded" || phase == "Failed",
+        )
+        .await
+    }
+
+    async fn member_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.extend(["-o", "json"]);
+        serde_json::from_str(&self.member().ok(&all).await).unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_pods_reach_tower_from_the_member_or_fail_like_busybox_wget() {
+    let w = world("lb-pending").await;
+    let image = "busybox:1.36";
+    let cases = [
+        ("http://139.198.120.120:30000/health", "Succeeded", "OK\n"),
+        (
+            "http://139.198.121.10:8080/health",
+            "Failed",
+            "wget: can't connect to remote host (139.198.121.10): Connection refused\n",
+        ),
+        (
+            "http://192.168.0.10:30000/health",
+            "Failed",
+            "wget: download timed out\n",
+        ),
+        (
+            "http://tower.example.com:30000/health",
+            "Failed",
+            "wget: bad address 'tower.example.com:30000'\n",
+        ),
+        (
+            "http://139.198.120.120:30000/healthz",
+            "Failed",
+            "wget: server returned error: HTTP/1.1 404 Not Found\n",
+        ),
+    ];
+    let started = std::time::Instant::now();
+    let mut pods = Vec::new();
+    for (url, _, _) in &cases {
+        pods.push(w.probe(image, url).await);
+    }
+    for (pod, (url, phase, log)) in pods.iter().zip(&cases) {
+        assert_eq!(&w.finished(pod).await, phase, "{url}");
+        assert_eq!(&w.member().ok(&["logs", pod]).await, log, "{url}");
+        let status = w.member_json(&["get", "pod", pod]).await;
+        let terminated = &status["status"]["containerStatuses"][0]["state"]["terminated"];
+        let (code, reason) = if *phase == "Succeeded" {
+            (0, "Completed")
+        } else {
+            (1, "Error")
+        };
+        assert_eq!(terminated["exitCode"], code, "{url}: {terminated}");
+        assert_eq!(terminated["reason"], reason, "{url}");
+        assert_eq!(status["spec"]["nodeName"], "sandbox-member-node");
+    }
+    // The unreachable address gives up after Timing::dial_timeout, not wget's -T 5.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let rows = table(
+        &w.member()
+            .ok(&[
+                "get",
+                "pods",
+                "-l",
+                "ks-onboard.kubesphere.io/probe=proxy-address",
+            ])
+            .await,
+    );
+    let status_of = |pod: &str| {
+        rows.iter()
+            .find(|r| r[0] == pod)
+            .map(|r| (r[1].clone(), r[2].clone()))
+    };
+    assert_eq!(
+        status_of(&pods[0]),
+        Some(("0/1".into(), "Completed".into())),
+        "{rows:?}"
+    );
+    assert_eq!(
+        status_of(&pods[1]),
+        Some(("0/1".into(), "Error".into())),
+        "{rows:?}"
+    );
+    // Finished probes stay finished; the app deletes them.
+    w.member()
+        .ok(&[
+            "delete",
+            "pods",
+            "-l",
+            "ks-onboard.kubesphere.io/probe=proxy-address",
+        ])
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_pods_on_an_air_gapped_member_need_the_mirror_image() {
+    let w = world("air-gapped").await;
+    let url = "http://139.198.120.120:8080/health";
+    let public = w.probe("busybox:1.36", url).await;
+    let pods = w
+        .eventually(&w.member(), &["get", "pod", &public], |p| {
+            p.contains("ImagePullBackOff")
+        })
+        .await;
+    assert!(pods.contains("0/1"), "{pods}");
+    let phase = w
+        .member()
+        .ok(&["get", "pod", &public, "-o", "jsonpath={.status.phase}"])
+        .await;
+    assert_eq!(phase, "Pending");
+    let logs = w.member().fails(&["logs", &public]).await;
+    assert!(
+        logs.contains(&format!("container \"probe\" in pod \"{public}\" is waiting to start: trying and failing to pull image")),
+        "{logs}"
+    );
+    let mirrored = w.probe("mirror.local:5000/library/busybox:1.36", url).await;
+    assert_eq!(w.finished(&mirrored).await, "Succeeded");
+    assert_eq!(w.member().ok(&["logs", &mirrored]).await, "OK\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_tower_drops_the_agent_and_refuses_new_dials() {
+    let w = world("healthy").await;
+    w.join(|yaml| yaml).await;
+    w.wait_condition("member", "AgentAvailable").await;
+    let scale = |replicas: &'static str| {
+        let host = w.host();
+        async move {
+            host.ok(&[
+                "-n",
+                "kubesphere-system",
+                "scale",
+                "deploy",
+                "tower",
+                &format!("--replicas={replicas}"),
+            ])
+            .await
+        }
+    };
+    scale("0").await;
+    w.eventually(
+        &w.host(),
+        &[
+            "get",
+            "clusters.cluster.kubesphere.io",
+            "member",
+            "-o",
+            &condition_jsonpath("AgentAvailable"),
+        ],
+        |s| s == "False",
+    )
+    .await;
+    let logs = w
+        .agent_logs_until(
+            "Connection error: dial tcp 139.198.120.120:8080: connect: connection refused",
+        )
+        .await;
+    assert!(logs.contains("agent.go:171] Retrying in 20ms..."), "{logs}");
+    let probe = w
+        .probe("busybox:1.36", "http://139.198.120.120:8080/health")
+        .await;
+    assert_eq!(w.finished(&probe).await, "Failed");
+    assert_eq!(
+        w.member().ok(&["logs", &probe]).await,
+        "wget: can't connect to remote host (139.198.120.120): Connection refused\n"
+    );
+
+    // tower back: the agent's next dial gets through.
+    scale("1").await;
+    w.eventually(
+        &w.host(),
+        &[
+            "get",
+            "clusters.cluster.kubesphere.io",
+            "member",
+            "-o",
+            &condition_jsonpath("AgentAvailable"),
+        ],
+        |s| s == "True",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_whose_flags_do_not_parse_crash_loops() {
+    let w = world("healthy").await;
+    w.join(|yaml| yaml.replace("--keepalive=10s", "--keepalive=abc"))
+        .await;
+    let error =
+        r#"Error: invalid argument "abc" for "--keepalive" flag: time: invalid duration "abc""#;
+    let pods = ["-n", "kubesphere-system", "get", "pods", "-l", "app=agent"];
+    // Several restarts, seen while the kubelet backs off.
+    let pod = loop {
+        let listed = w.member_json(&pods).await;
+        let pod = listed["items"][0].clone();
+        let status = &pod["status"]["containerStatuses"][0];
+        if status["restartCount"].as_i64().unwrap_or(0) >= 3
+            && status["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+        {
+            break pod;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let name = pod["metadata"]["name"].as_str().unwrap();
+    let uid = pod["metadata"]["uid"].as_str().unwrap();
+    let status = &pod["status"]["containerStatuses"][0];
+    let message = status["state"]["waiting"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("back-off ")
+            && message.ends_with(&format!(
+                " restarting failed container=agent pod={name}_kubesphere-system({uid})"
+            )),
+        "{message}"
+    );
+    let last = &status["lastState"]["terminated"];
+    assert_eq!(
+        (last["exitCode"].as_i64(), last["reason"].as_str()),
+        (Some(1), Some("Error")),
+        "{status}"
+    );
+    assert_eq!(status["ready"], false);
+    let ready = pod["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Ready")
+        .unwrap();
+    assert_eq!(ready["status"], "False");
+
+    let logs = ["-n", "kubesphere-system", "logs", name];
+    let text = w
+        .eventually(&w.member(), &logs, |l| l.contains(error))
+        .await;
+    assert!(
+        text.contains("Usage:\n  Agent [flags]\n\nFlags:\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            " invalid argument \"abc\" for \"--keepalive\" flag: time: invalid duration \"abc\"\n"
+        ),
+        "{text}"
+    );
+    let previous = w
+        .member()
+        .ok(&["-n", "kubesphere-system", "logs", name, "--previous"])
+        .await;
+    assert!(previous.starts_with(error), "{previous}");
+    let events = w
+        .member_json(&[
+            "-n",
+            "kubesphere-system",
+            "get",
+            "events",
+            "--field-selector",
+            "reason=BackOff",
+        ])
+        .await;
+    let back_off = &events["items"][0];
+    assert_eq!(back_off["type"], "Warning");
+    assert_eq!(
+        back_off["message"],
+        format!(
+            "Back-off restarting failed container agent in pod {name}_kubesphere-system({uid})"
+        )
+    );
+    assert!(back_off["count"].as_i64().unwrap() >= 2, "{back_off}");
+    // Ready only for the instants its container runs, as on a real node.
+    let deploy = ["-n", "kubesphere-system", "get", "deploy", "cluster-agent"];
+    w.eventually(&w.member(), &deploy, |d| table(d)[1][1] == "0/1")
+        .await;
+    assert_eq!(w.condition("member", "AgentAvailable").await, "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_out_of_retries_exits_and_the_kubelet_starts_it_again() {
+    let w = world("lb-pending").await;
+    w.publish_address("http://139.198.121.10:8080").await;
+    w.join(|yaml| {
+        let line = yaml
+            .lines()
+            .find(|l| l.contains("--keepalive=10s"))
+            .unwrap();
+        let sibling = line.replace("--keepalive=10s", "--max-retry=2");
+        yaml.replace(line, &format!("{line}\n{sibling}"))
+    })
+    .await;
+    let logs = w.agent_logs_until("(Attempt: 2/2)").await;
+    assert!(
+        logs.contains("options.go:80] MaxRetries set to 2"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("connection refused (Attempt: 1/2)\n"),
+        "{logs}"
+    );
+    let pods = ["-n", "kubesphere-system", "get", "pods", "-l", "app=agent"];
+    let listed = loop {
+        let listed = w.member_json(&pods).await;
+        let status = &listed["items"][0]["status"]["containerStatuses"][0];
+        if status["restartCount"].as_i64().is_some_and(|n| n >= 2) {
+            break listed;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let last = &listed["items"][0]["status"]["containerStatuses"][0]["lastState"]["terminated"];
+    assert_eq!(
+        (last["exitCode"].as_i64(), last["reason"].as_str()),
+        (Some(0), Some("Completed")),
+        "{last}"
+    );
+}
+
+/// Seconds between two RFC 3339 times (b − a).
+fn seconds(a: &str, b: &str) -> i64 {
+    let parse = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+            .unwrap()
+            .unix_timestamp()
+    };
+    parse(b) - parse(a)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_clock_off_by_more_than_five_minutes_fails_tower_s_credential() {
+    use kube_sandbox::ClockOffset;
+    let w = world("healthy").await;
+    let ten_minutes = Duration::from_secs(600);
+    w.sandbox
+        .member
+        .set_clock_offset(ClockOffset::Behind(ten_minutes));
+    w.join(|yaml| yaml).await;
+    let logs = w.agent_logs_until("(Attempt: 1)").await;
+    let line = logs
+        .lines()
+        .find(|l| l.contains("Connection error: "))
+        .unwrap();
+    let (_, detail) = line
+        .split_once("agent.go:166] Connection error: x509: certificate has expired or is not yet valid: current time ")
+        .unwrap_or_else(|| panic!("{logs}"));
+    let (member_time, not_before) = detail
+        .split_once(" is before ")
+        .unwrap_or_else(|| panic!("{line}"));
+    // The member's time, and tower's window opening five minutes before the host's.
+    let member_now = time::OffsetDateTime::from(w.sandbox.member.now())
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    assert!(
+        seconds(member_time, &member_now).abs() <= 5,
+        "{member_time} vs {member_now}"
+    );
+    assert!(
+        (seconds(member_time, not_before) - 300).abs() <= 2,
+        "{line}"
+    );
+    // The klog header is written at the member's clock too.
+    let clock = &line[6..14];
+    assert_eq!(&member_time[11..16], &clock[..5], "{line}");
+    assert_eq!(w.condition("member", "AgentAvailable").await, "");
+
+    // Plain HTTP does not care about clocks: the probe gets through.
+    let probe = w
+        .probe("busybox:1.36", "http://139.198.120.120:8080/health")
+        .await;
+    assert_eq!(w.finished(&probe).await, "Succeeded");
+
+    w.sandbox
+        .member
+        .set_clock_offset(ClockOffset::Ahead(ten_minutes));
+    let logs = w.agent_logs_until(" is after ").await;
+    let line = logs
+        .lines()
+        .rev()
+        .find(|l| l.contains(" is after "))
+        .unwrap();
+    let (_, times) = line.split_once("current time ").unwrap();
+    let (member_time, not_after) = times.split_once(" is after ").unwrap();
+    let not_after = not_after.split(' ').next().unwrap();
+    assert!((seconds(not_after, member_time) - 300).abs() <= 2, "{line}");
+
+    w.sandbox.member.set_clock_offset(ClockOffset::NONE);
+    w.wait_condition("member", "AgentAvailable").await;
 }
 
 mod kube_rs {

@@ -1,7 +1,6 @@
 //! Cluster conditions as KubeSphere writes them (`type, status, lastUpdateTime,
 //! lastTransitionTime, reason, message`; KS `api/cluster/v1alpha1/types.go`).
 
-use crate::clock::now_rfc3339;
 use serde_json::{json, Value};
 
 pub fn find<'a>(cluster: &'a Value, kind: &str) -> Option<&'a Value> {
@@ -15,17 +14,17 @@ pub fn is_true(cluster: &Value, kind: &str) -> bool {
     find(cluster, kind).is_some_and(|c| c["status"] == "True")
 }
 
-/// The cluster's conditions with `kind` set; the transition time moves only when the status
-/// changes. None when nothing would change.
+/// The cluster's conditions with `kind` set at `now` (the host's clock); the transition time
+/// moves only when the status changes. None when nothing would change.
 pub fn with(
     cluster: &Value,
+    now: &str,
     kind: &str,
     status: bool,
     reason: &str,
     message: &str,
 ) -> Option<Value> {
     let status = if status { "True" } else { "False" };
-    let now = now_rfc3339();
     let mut conditions = cluster["status"]["conditions"]
         .as_array()
         .cloned()

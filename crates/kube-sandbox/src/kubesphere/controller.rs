@@ -94,7 +94,7 @@ fn check_ready(world: &World, name: &str) {
     if !answering {
         world.update_cluster(name, |current| {
             let message = "the server is currently unable to handle the request (get services http:ks-apiserver:80)";
-            let conditions = conditions::with(current, "Ready", false, "Ready", message)?;
+            let conditions = conditions::with(current, &world.host_time(), "Ready", false, "Ready", message)?;
             Some(json!({"status": {"conditions": conditions}}))
         });
         return;
@@ -131,11 +131,17 @@ fn check_ready(world: &World, name: &str) {
                          "labels": {"iam.kubesphere.io/user-ref": creator, "iam.kubesphere.io/role-ref": "cluster-admin"}},
             "subjects": [{"kind": "User", "apiGroup": "iam.kubesphere.io", "name": creator}],
             "roleRef": {"apiGroup": "iam.kubesphere.io", "kind": "ClusterRole", "name": "cluster-admin"}}));
-        initialized = Some(crate::clock::now_rfc3339());
+        initialized = Some(world.host_time());
     }
     world.update_cluster(name, |current| {
-        let conditions =
-            conditions::with(current, "Ready", true, "Ready", "Cluster is available now")?;
+        let conditions = conditions::with(
+            current,
+            &world.host_time(),
+            "Ready",
+            true,
+            "Ready",
+            "Cluster is available now",
+        )?;
         let mut patch = json!({"status": {"conditions": conditions, "kubernetesVersion": "v1.32.0",
             "kubeSphereVersion": KS_VERSION, "nodeCount": nodes, "uid": uid}});
         if let Some(at) = &initialized {
@@ -155,6 +161,7 @@ async fn install(world: Arc<World>, name: String) {
     world.update_cluster(&name, |current| {
         let conditions = conditions::with(
             current,
+            &world.host_time(),
             "KSCoreReady",
             true,
             "KSCoreReady",

@@ -1,54 +1,50 @@
 //! Log lines as the tower agent writes them: klog's header (`W1125 16:52:46.123456       1
-//! agent.go:166] …`) and Go's `time.Duration` text for its back-off ("274.4ms", "2m0s").
+//! agent.go:166] …`), and the `2006/01/02 15:04:05` prefix of Go's `log` package, both at the
+//! member's clock.
 
-use std::time::Duration;
+use std::time::SystemTime;
 use time::OffsetDateTime;
 
 /// One klog line; `level` is 'I', 'W' or 'E'; `source` the Go file and line it follows.
-pub fn line(level: char, source: &str, message: &str) -> String {
-    let now = OffsetDateTime::now_utc();
+pub fn line(level: char, source: &str, message: &str, at: SystemTime) -> String {
+    let at = OffsetDateTime::from(at);
     format!(
         "{level}{:02}{:02} {:02}:{:02}:{:02}.{:06}       1 {source}] {message}\n",
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
-        now.microsecond()
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.microsecond()
     )
 }
 
-fn trimmed(value: f64) -> String {
-    let text = format!("{value:.3}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-/// `time.Duration.String()` for the durations a back-off produces.
-pub fn go_duration(d: Duration) -> String {
-    let seconds = d.as_secs_f64();
-    if d.is_zero() {
-        "0s".into()
-    } else if seconds < 1.0 {
-        format!("{}ms", trimmed(seconds * 1000.0))
-    } else if seconds < 60.0 {
-        format!("{}s", trimmed(seconds))
-    } else {
-        let minutes = (seconds / 60.0).floor();
-        format!("{minutes}m{}s", trimmed(seconds - minutes * 60.0))
-    }
+/// One line of Go's standard logger (`log.Println`, `log.Fatalln`).
+pub fn std_line(message: &str, at: SystemTime) -> String {
+    let at = OffsetDateTime::from(at);
+    format!(
+        "{}/{:02}/{:02} {:02}:{:02}:{:02} {message}\n",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
-    fn durations_read_like_go() {
-        assert_eq!(go_duration(Duration::from_millis(100)), "100ms");
-        assert_eq!(go_duration(Duration::from_micros(274_400)), "274.4ms");
-        assert_eq!(go_duration(Duration::from_millis(1200)), "1.2s");
-        assert_eq!(go_duration(Duration::from_secs(120)), "2m0s");
-        assert!(line('W', "agent.go:166", "x").starts_with('W'));
-        assert!(line('W', "agent.go:166", "x").ends_with("       1 agent.go:166] x\n"));
+    fn headers_read_like_klog_and_go_log() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_micros(1_764_626_116_123_456);
+        assert_eq!(
+            line('W', "agent.go:166", "x", at),
+            "W1201 21:55:16.123456       1 agent.go:166] x\n"
+        );
+        assert_eq!(std_line("x", at), "2025/12/01 21:55:16 x\n");
     }
 }

@@ -1,9 +1,11 @@
 //! The KubeSphere world on the engine: a host preloaded like KubeSphere 4.1 with the tower
 //! extension (or 3.4, or without the extension), tower's reconciler and proxy listener, the
-//! simulated agent on the member, and ks-controller-manager's join steps. docs/sandbox.md
-//! names the KubeSphere source file each behaviour follows.
+//! programs of the member's containers (the agent, busybox wget probes), and
+//! ks-controller-manager's join steps. docs/sandbox.md names the source each behaviour
+//! follows.
 
 mod agent;
+mod agent_flags;
 mod agent_manifest;
 mod conditions;
 mod controller;
@@ -12,7 +14,10 @@ pub(crate) mod host;
 mod klog;
 mod ks_apiserver;
 mod network;
+mod probe;
+mod programs;
 mod tower;
+mod wire;
 
 use crate::cluster::{Cluster, ObjectRef};
 use crate::error::Error;
@@ -69,6 +74,9 @@ pub struct Timing {
     pub dial_timeout: Duration,
     /// The helm executor job installing ks-core into the member.
     pub ks_core_install: Duration,
+    /// How long kubelet's first crash-loop back-off (10 s on a real node) lasts; the later
+    /// ones (20 s, 40 s … 5 min) keep their ratio.
+    pub restart_back_off: Duration,
 }
 
 impl Default for Timing {
@@ -77,6 +85,7 @@ impl Default for Timing {
             retry_min: Duration::from_millis(100),
             dial_timeout: Duration::from_secs(3),
             ks_core_install: Duration::from_secs(4),
+            restart_back_off: Duration::from_secs(1),
         }
     }
 }
@@ -106,6 +115,11 @@ fn cluster_ref(name: &str) -> ObjectRef<'_> {
 }
 
 impl World {
+    /// Now on the host's clock, as its controllers stamp conditions.
+    pub fn host_time(&self) -> String {
+        crate::clock::format_rfc3339(self.host.now())
+    }
+
     /// Read-modify-write of one Cluster under the world's write lock; `change` returns the
     /// merge patch to apply, or None to leave it.
     pub fn update_cluster(
@@ -185,6 +199,6 @@ pub(crate) async fn start(
     let mut tasks = JoinSet::new();
     tasks.spawn(tower::serve(world.clone(), listener));
     tasks.spawn(controller::run(world.clone()));
-    tasks.spawn(agent::run(world));
+    tasks.spawn(programs::run(world));
     Ok(tasks)
 }

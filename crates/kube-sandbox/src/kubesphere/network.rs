@@ -1,7 +1,8 @@
-//! What a member node can reach when its agent dials `--proxy-server`. Public addresses of
-//! the host (the tower load balancer's ingress, node ExternalIPs with the tower NodePort, and
-//! a port forward in `lb-pending`) lead to the tower listener, a real TCP port on 127.0.0.1;
-//! the host's InternalIPs and any other address are unreachable, as across networks.
+//! What a member node can reach when its agent (or a probe pod) dials the proxy address.
+//! Public addresses of the host (the tower load balancer's ingress, node ExternalIPs with the
+//! tower NodePort, and a port forward in `lb-pending`) lead to the tower listener, a real TCP
+//! port on 127.0.0.1; the host's InternalIPs and any other address are unreachable, as across
+//! networks. The agent reports failures with Go's dialer texts (`resolve`).
 
 use super::{HostSpec, FORWARDED_PORT, PUBLIC_IP};
 use crate::error::Reported;
@@ -78,7 +79,46 @@ fn public_routes(host: &Cluster, spec: &HostSpec) -> (Vec<(String, u16)>, Vec<St
     })
 }
 
-/// Where a dial to `host:port` from the member lands, or how it fails.
+/// Where a dial from a member node to `host:port` goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// A public address of tower while its pods run: tower's real listener.
+    Tower(SocketAddr),
+    /// The right host with nothing behind the port (a wrong port, or tower stopped): the
+    /// load balancer or kube-proxy rejects the connection at once.
+    Refused,
+    /// Any other address: across networks, nothing answers.
+    TimedOut,
+    /// A host name: the member's DNS (10.96.0.10) does not know it.
+    NoSuchHost,
+}
+
+/// How the member's network treats a dial to `host:port`, read from the host's objects now.
+pub fn route(
+    host_cluster: &Cluster,
+    spec: &HostSpec,
+    tower: SocketAddr,
+    host: &str,
+    port: u16,
+) -> Route {
+    if host.parse::<IpAddr>().is_err() {
+        return Route::NoSuchHost;
+    }
+    let (routes, public, tower_running) = public_routes(host_cluster, spec);
+    if routes.iter().any(|(h, p)| h == host && *p == port) {
+        return if tower_running {
+            Route::Tower(tower)
+        } else {
+            Route::Refused
+        };
+    }
+    if public.iter().any(|h| h == host) {
+        return Route::Refused;
+    }
+    Route::TimedOut
+}
+
+/// Where the agent's dial to `host:port` lands, or Go's error for it and how long it took.
 pub fn resolve(
     host_cluster: &Cluster,
     spec: &HostSpec,
@@ -88,26 +128,18 @@ pub fn resolve(
     dial_timeout: Duration,
 ) -> Result<SocketAddr, DialError> {
     let fail = |message: String, after: Duration| Err(DialError { message, after });
-    if host.parse::<IpAddr>().is_err() {
-        return fail(
+    match route(host_cluster, spec, tower, host, port) {
+        Route::Tower(address) => Ok(address),
+        Route::Refused => fail(
+            format!("dial tcp {host}:{port}: connect: connection refused"),
+            Duration::ZERO,
+        ),
+        Route::TimedOut => fail(format!("dial tcp {host}:{port}: i/o timeout"), dial_timeout),
+        Route::NoSuchHost => fail(
             format!("dial tcp: lookup {host} on 10.96.0.10:53: no such host"),
             Duration::ZERO,
-        );
+        ),
     }
-    let (routes, public, tower_running) = public_routes(host_cluster, spec);
-    let refused = format!("dial tcp {host}:{port}: connect: connection refused");
-    if routes.iter().any(|(h, p)| h == host && *p == port) {
-        // Without ready tower pods the load balancer and kube-proxy reject the connection.
-        return if tower_running {
-            Ok(tower)
-        } else {
-            fail(refused, Duration::ZERO)
-        };
-    }
-    if public.iter().any(|h| h == host) {
-        return fail(refused, Duration::ZERO);
-    }
-    fail(format!("dial tcp {host}:{port}: i/o timeout"), dial_timeout)
 }
 
 #[cfg(test)]

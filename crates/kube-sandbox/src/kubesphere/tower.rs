@@ -1,15 +1,19 @@
 //! The tower proxy on the host (TOWER `pkg/proxy/proxy.go`): it takes on Clusters with
 //! `connection.type: proxy` and `joinFederation: true` (token, ports, `mc-<name>` Service,
-//! endpoints, `Initialized=True`), forgets the others, and accepts agents on its listener:
-//! a known name with the right token gets `AgentAvailable=True` and an issued kubeconfig,
-//! anything else the reply `Unauthorized agent`; when the last connection of a cluster
-//! closes, `AgentAvailable=False`.
+//! endpoints, `Initialized=True`), forgets the others, and serves its listener: `/health`
+//! (`OK`), `/version` and 404 for plain HTTP (handleClientHandler), and agents upgrading to
+//! `kubesphere-v1`: a known name with the right token gets `AgentAvailable=True` and an
+//! issued kubeconfig, anything else the reply `Unauthorized agent`; when the last
+//! connection of a cluster closes, or tower's pods stop and take their connections down,
+//! `AgentAvailable=False`.
 //!
-//! The wire protocol is ours (one JSON line `{"name","token"}`, answered `ok` or the error
-//! text) where the real agent speaks SSH over a websocket; the TCP connection is real.
+//! After the upgrade the protocol is ours (`wire`: a credential line, then one JSON line
+//! `{"name","token"}` answered `ok` or the error text) where the real agent speaks SSH over
+//! the websocket; the TCP connection is real.
 
+use super::wire::{self, Head};
 use super::{conditions, World, CLUSTER_API};
-use crate::cluster::ObjectRef;
+use crate::cluster::{Changes, ObjectRef};
 use crate::tls::Authority;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -17,6 +21,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+/// What `/version` answers: TOWER's `version.BuildVersion`, which its image build leaves
+/// at the default.
+const BUILD_VERSION: &str = "0.0.0-rc";
 
 fn name_of(cluster: &Value) -> &str {
     cluster["metadata"]["name"].as_str().unwrap_or_default()
@@ -106,7 +115,7 @@ pub fn reconcile(world: &World, cluster: &Value) {
             Some(t) if !t.is_empty() => t.to_string(),
             _ => token(),
         };
-        let conditions = conditions::with(current, "Initialized", true, "Initialized", "Cluster has been initialized")?;
+        let conditions = conditions::with(current, &world.host_time(), "Initialized", true, "Initialized", "Cluster has been initialized")?;
         Some(json!({"spec": {"connection": {"kubernetesAPIServerPort": port, "kubesphereAPIServerPort": port + 10000,
                 "token": token, "kubernetesAPIEndpoint": format!("https://{ip}:6443"),
                 "kubesphereAPIEndpoint": format!("http://{ip}:80")}},
@@ -158,7 +167,7 @@ fn set_available(world: &World, ca: &Authority, name: &str, connected: bool) {
         } else {
             "Agent has not connected to proxy."
         };
-        let conditions = conditions::with(current, "AgentAvailable", connected, "", message)?;
+        let conditions = conditions::with(current, &world.host_time(), "AgentAvailable", connected, "", message)?;
         let mut patch = json!({"status": {"conditions": conditions}});
         if connected {
             let server = current["spec"]["connection"]["kubernetesAPIEndpoint"].as_str().unwrap_or_default();
@@ -171,15 +180,61 @@ fn set_available(world: &World, ca: &Authority, name: &str, connected: bool) {
 
 type Connections = Arc<Mutex<HashMap<String, usize>>>;
 
+/// What tower's pods answer without an upgrade (proxy.go handleClientHandler), as Go's
+/// net/http writes it.
+async fn answer_http(world: &World, stream: &mut TcpStream, head: &Head) {
+    let (code, body) = match head.target() {
+        "/health" => ("200 OK", "OK\n"),
+        "/version" => ("200 OK", BUILD_VERSION),
+        _ => ("404 Not Found", "Not Found"),
+    };
+    let date = crate::clock::format_http_date(world.host.now());
+    let response = format!(
+        "HTTP/1.1 {code}\r\nContent-Type: text/plain; charset=utf-8\r\nDate: {date}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes()).await;
+}
+
+/// An agent's websocket upgrade (Upgrade: websocket, protocol `kubesphere-v1`).
+fn is_agent(head: &Head) -> bool {
+    head.header("Upgrade")
+        .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+        && head.header("Sec-WebSocket-Protocol") == Some(wire::PROTOCOL)
+}
+
+/// One connection: a plain HTTP request, or an agent that holds its connection until it
+/// goes or tower stops.
 async fn handle(
     world: Arc<World>,
     ca: Arc<Authority>,
     connections: Connections,
+    mut up: watch::Receiver<bool>,
     stream: TcpStream,
 ) {
     let mut reader = BufReader::new(stream);
+    let Some(head) = wire::read_head(&mut reader).await else {
+        return;
+    };
+    if !is_agent(&head) {
+        return answer_http(&world, reader.get_mut(), &head).await;
+    }
+    let upgraded = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Protocol: {}\r\n\r\n{}",
+        wire::PROTOCOL,
+        wire::credential(world.host.now())
+    );
+    if reader
+        .get_mut()
+        .write_all(upgraded.as_bytes())
+        .await
+        .is_err()
+    {
+        return;
+    }
+    // An agent that refuses the credential closes here.
     let mut line = String::new();
-    if reader.read_line(&mut line).await.is_err() {
+    if !matches!(reader.read_line(&mut line).await, Ok(n) if n > 0) {
         return;
     }
     let hello: Value = serde_json::from_str(&line).unwrap_or_default();
@@ -200,9 +255,18 @@ async fn handle(
     if first {
         set_available(&world, &ca, &name, true);
     }
-    // The agent holds the connection until it stops; EOF or an error means it is gone.
+    // The agent holds the connection until it stops (EOF or an error), or tower's pods stop
+    // and take it down.
     let mut sink = [0u8; 256];
-    while matches!(reader.read(&mut sink).await, Ok(n) if n > 0) {}
+    let stopped = async {
+        // The watch only wakes this up; the host's objects say whether tower still runs.
+        while running(&world) && up.changed().await.is_ok() {}
+    };
+    tokio::select! {
+        _ = async { while matches!(reader.read(&mut sink).await, Ok(n) if n > 0) {} } => {}
+        _ = stopped => {}
+    }
+    drop(reader);
     let last = {
         let mut open = connections.lock().unwrap_or_else(|p| p.into_inner());
         let count = open.entry(name.clone()).or_default();
@@ -214,19 +278,32 @@ async fn handle(
     }
 }
 
-/// Accepts agents until the sandbox stops.
+/// Follows whether tower's pods run, from the host's changes.
+async fn watch_running(world: Arc<World>, mut changes: Changes, up: watch::Sender<bool>) {
+    while let Some(event) = changes.next().await {
+        if matches!(event.object["kind"].as_str(), Some("Pod" | "Service")) {
+            up.send_if_modified(|was| std::mem::replace(was, running(&world)) != *was);
+        }
+    }
+}
+
+/// Accepts connections until the sandbox stops.
 pub async fn serve(world: Arc<World>, listener: TcpListener) {
     let Ok(ca) = Authority::new("tower") else {
         return;
     };
     let ca = Arc::new(ca);
     let connections: Connections = Arc::default();
+    let changes = world.host.changes();
+    let (up, up_rx) = watch::channel(running(&world));
     let mut handlers = tokio::task::JoinSet::new();
+    handlers.spawn(watch_running(world.clone(), changes, up));
     while let Ok((stream, _)) = listener.accept().await {
         handlers.spawn(handle(
             world.clone(),
             ca.clone(),
             connections.clone(),
+            up_rx.clone(),
             stream,
         ));
         while handlers.try_join_next().is_some() {}
