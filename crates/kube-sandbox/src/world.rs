@@ -605,7 +605,8 @@ impl World {
     }
 
     /// Stores a committed object and keeps the registry in step with CRDs.
-    pub(crate) fn commit(&mut self, rt: &ResourceType, key: Key, object: Value) -> Value {
+    pub(crate) fn commit(&mut self, rt: &ResourceType, key: Key, mut object: Value) -> Value {
+        drop_empty_maps(&mut object);
         let stored = self.store.put(key, object);
         if rt.kind == "CustomResourceDefinition" {
             self.refresh_crds();
@@ -617,6 +618,17 @@ impl World {
         let id = crd_id();
         let crds: Vec<Value> = self.store.list(&id, None).map(|(_, v)| v.clone()).collect();
         self.registry.set_crds(crds.iter());
+    }
+}
+
+/// ObjectMeta's maps are `omitempty`: the API server never stores an empty one (a patch that
+/// removes the last annotation leaves no `annotations` at all).
+fn drop_empty_maps(object: &mut Value) {
+    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.retain(|k, v| {
+            !(matches!(k.as_str(), "labels" | "annotations")
+                && v.as_object().is_some_and(|m| m.is_empty()))
+        });
     }
 }
 

@@ -932,3 +932,52 @@ async fn agents_left_on_an_old_proxy_address_are_listed_and_reapplying_moves_the
     let (after, _) = w.follow("member", Duration::from_secs(20)).await;
     assert!(after.ready && after.diagnoses.is_empty(), "{after:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_that_already_had_kubesphere_system_keeps_it_and_loses_only_what_the_join_added() {
+    let w = world("healthy").await;
+    w.sandbox.member.create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kubesphere-system", "labels": {"team": "platform"}}})).unwrap();
+    w.sandbox.member.create(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ours", "namespace": "kubesphere-system"}, "data": {"a": "1"}})).unwrap();
+    let member_before = snapshot(&w.sandbox.member, MEMBER_KINDS);
+    w.join_with("member", |yaml| yaml).await;
+    assert!(w.follow("member", Duration::from_secs(20)).await.0.ready);
+    let record = record::load(w.data.path(), HOST, "member")
+        .unwrap()
+        .unwrap();
+    assert!(
+        record.member_existing.iter().any(|o| o.kind == "Namespace"),
+        "{record:?}"
+    );
+    assert_eq!(record.member_created.len(), 3);
+    // Without the record, removal finds the member's objects by names, labels and annotations.
+    std::fs::remove_file(w.data.path().join("joins/sandbox-host/member.json")).unwrap();
+    let plan = remove::plan(&w.targets(), "member").await.unwrap();
+    assert!(!plan.from_record);
+    let described: Vec<String> = plan
+        .items
+        .iter()
+        .map(|i| format!("{:?} {}", i.action, i.object.describe()))
+        .collect();
+    for expected in [
+        "Delete Service kubesphere-system/ks-apiserver",
+        "Delete Secret kubesphere-system/sh.helm.release.v1.ks-core.v1",
+        "Unannotate Namespace kubesphere-system",
+    ] {
+        assert!(
+            described.iter().any(|d| d == expected),
+            "{expected} not in {described:#?}"
+        );
+    }
+    remove::remove(&w.targets(), "member", |_| {})
+        .await
+        .unwrap();
+    let mut after = snapshot(&w.sandbox.member, MEMBER_KINDS);
+    // Without the record the CRDs the join brought cannot be told from the member's own.
+    after.retain(|k, _| !k.starts_with("CustomResourceDefinition"));
+    let mut before = member_before.clone();
+    before.retain(|k, _| !k.starts_with("CustomResourceDefinition"));
+    assert_eq!(
+        after, before,
+        "the member is as before, its own namespace and ConfigMap kept"
+    );
+}

@@ -45,18 +45,25 @@ fn install_ks_core(world: &World, cluster: &Value) {
     let registry = image_registry(cluster);
     let member = &world.member;
     let labels = json!({"app": "ks-agent", "tier": "backend"});
+    // What Helm puts on every object it templates, and its release record (a Secret).
+    let helm = json!({"meta.helm.sh/release-name": "ks-core", "meta.helm.sh/release-namespace": NAMESPACE});
+    let managed =
+        json!({"app": "ks-agent", "tier": "backend", "app.kubernetes.io/managed-by": "Helm"});
     let container = |name: &str| json!({"name": name, "image": format!("{registry}/kubesphere/{name}:{KS_VERSION}")});
     let objects = [
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}),
         super::crds::iam_cluster_role_bindings(),
         json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "ks-agent", "namespace": NAMESPACE, "labels": labels,
-                         "annotations": {"meta.helm.sh/release-name": "ks-core", "meta.helm.sh/release-namespace": NAMESPACE}},
+            "metadata": {"name": "ks-agent", "namespace": NAMESPACE, "labels": managed, "annotations": helm},
             "spec": {"replicas": 1, "selector": {"matchLabels": labels},
                      "template": {"metadata": {"labels": labels},
                                   "spec": {"serviceAccountName": "kubesphere", "containers": [container("ks-apiserver"), container("ks-controller-manager")]}}}}),
-        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ks-apiserver", "namespace": NAMESPACE, "labels": labels},
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ks-apiserver", "namespace": NAMESPACE, "labels": managed, "annotations": helm},
             "spec": {"selector": labels, "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 9090}]}}),
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+            "metadata": {"name": "sh.helm.release.v1.ks-core.v1", "namespace": NAMESPACE,
+                         "labels": {"owner": "helm", "name": "ks-core", "status": "deployed", "version": "1"}},
+            "data": {"release": "c2FuZGJveA=="}}),
     ];
     for object in objects {
         // Present already (the agent's namespace, or an upgrade): helm upgrade updates it.
