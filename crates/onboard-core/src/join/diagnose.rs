@@ -189,12 +189,22 @@ pub fn diagnose(seen: &Observed) -> Vec<Diagnosis> {
             let mut evidence: Vec<String> = x509.cloned().into_iter().collect();
             if let Some(skew) = skew {
                 evidence.push(format!(
-                    "the member's clock is {} s {} this machine's",
+                    "the member's clock is {} s {} the host's (the API servers' Date headers)",
                     skew.abs(),
                     if skew > 0 { "ahead of" } else { "behind" }
                 ));
             }
-            found.push(diagnosis(ClockSkew, Error, "the member's clock is off: certificates look expired or not yet valid to it".into(),
+            // A refused certificate is a cause; a measured skew alone is a risk (tokens and
+            // certificates are time-limited), not proof that it is what blocks the join.
+            let (severity, summary) = if x509.is_some() {
+                (
+                    Error,
+                    "the member's clock is off: certificates look expired or not yet valid to it",
+                )
+            } else {
+                (Warning, "the member's clock differs from the host's by more than 5 minutes: time-limited tokens and certificates may be refused")
+            };
+            found.push(diagnosis(ClockSkew, severity, summary.into(),
                 "synchronise the member nodes' clocks (chrony/NTP) with the host's; the agent reconnects by itself", evidence));
         }
         let dial = [
