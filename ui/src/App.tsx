@@ -8,6 +8,7 @@ import StatusBar from "./components/StatusBar";
 import StagePage from "./stages/StagePage";
 import { useShortcuts } from "./components/useShortcuts";
 import SandboxBanner from "./components/SandboxBanner";
+import { FlowProvider } from "./flow";
 
 export type StatusState = { status: AppStatus } | { error: BackendError } | null;
 
@@ -36,22 +37,25 @@ export default function App() {
   useShortcuts(goTo);
 
   return (
-    <div className="app">
-      <a className="skip-link" href="#main">
-        {t("app.skipToContent")}
-      </a>
-      <Header />
-      <div className="workspace">
-        <StageNav current={stage} onSelect={setStage} />
-        <main id="main" className="stage" tabIndex={-1} aria-labelledby="stage-title">
-          {status && "status" in status && status.status.target.type === "sandbox" && (
-            <SandboxBanner scenario={status.status.target.scenario} onLeft={(next) => setStatus({ status: next })} />
-          )}
-          <StagePage stage={stage} status={status} onNavigate={goTo} onStatus={(next) => setStatus({ status: next })} />
-        </main>
-        <GuidePanel stage={stage} />
+    // The flow store outlives the pages: the Add cluster form and the cluster Join follows.
+    <FlowProvider>
+      <div className="app">
+        <a className="skip-link" href="#main">
+          {t("app.skipToContent")}
+        </a>
+        <Header />
+        <div className="workspace">
+          <StageNav current={stage} onSelect={setStage} />
+          <main id="main" className="stage" tabIndex={-1} aria-labelledby="stage-title">
+            {status && "status" in status && status.status.target.type === "sandbox" && (
+              <SandboxBanner scenario={status.status.target.scenario} onLeft={(next) => setStatus({ status: next })} />
+            )}
+            <StagePage stage={stage} status={status} onNavigate={goTo} onStatus={(next) => setStatus({ status: next })} />
+          </main>
+          <GuidePanel stage={stage} />
+        </div>
+        <StatusBar status={status} />
       </div>
-      <StatusBar status={status} />
-    </div>
+    </FlowProvider>
   );
 }

@@ -2,7 +2,20 @@
 // and every failure comes out as a BackendError with the Rust error's kind, message and hint.
 import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, type CheckResult, type ErrorKind, type ImportChoice_Deserialize, type ImportSource, type Role } from "./bindings";
+import {
+  commands,
+  type ApplyStep,
+  type CheckResult,
+  type ClusterForm_Serialize,
+  type ErrorKind,
+  type ImportChoice_Deserialize,
+  type ImportSource,
+  type RemovalStep_Deserialize,
+  type RemovalStep_Serialize,
+  type Role,
+  type WatchUpdate_Deserialize,
+  type WatchUpdate_Serialize,
+} from "./bindings";
 
 export type {
   AppStatus,
@@ -26,6 +39,48 @@ export type {
 } from "./bindings";
 export type { AddressReport, CheckId, CheckResult, DiffRow, Reachability, RestoreOutcome, SetOutcome, SetPlan, Verdict } from "./bindings";
 export type ImportChoice = ImportChoice_Deserialize;
+// Add cluster, Join, Clusters & history: what Rust sends, under friendly names.
+export type {
+  AddOutcome,
+  ApplyOutcome_Serialize as ApplyOutcome,
+  ApplyPlan_Serialize as ApplyPlan,
+  ApplyStep,
+  ClusterPreview_Serialize as ClusterPreview,
+  ClusterSummary_Serialize as ClusterSummary,
+  ConditionView_Serialize as ConditionView,
+  Diagnosis,
+  DiagnosisCode,
+  EntrySource,
+  FieldPlacement,
+  FieldProblem_Serialize as FieldProblem,
+  FormField,
+  FormOptions_Serialize as FormOptions,
+  Group,
+  HostTag_Serialize as HostTag,
+  JoinPhase,
+  JoinRecord_Serialize as JoinRecord,
+  JoinSnapshot_Serialize as JoinSnapshot,
+  JoinStep,
+  ManifestSource,
+  ManifestView_Serialize as ManifestView,
+  ObjectId,
+  PlanAction,
+  PlanItem_Serialize as PlanItem,
+  ProblemCode,
+  ReachReport_Serialize as ReachReport,
+  RemovalAction,
+  RemovalItem_Serialize as RemovalItem,
+  RemovalOutcome_Serialize as RemovalOutcome,
+  RemovalPlan_Serialize as RemovalPlan,
+  Severity,
+  Side,
+  Tag,
+  TimelineEntry_Serialize as TimelineEntry,
+} from "./bindings";
+/** What the Add cluster form holds (and sends): every field present. */
+export type ClusterForm = ClusterForm_Serialize;
+export type WatchUpdate = WatchUpdate_Serialize;
+export type RemovalStep = RemovalStep_Serialize;
 export { STAGES } from "./bindings";
 
 export class BackendError extends Error {
@@ -90,6 +145,58 @@ export const backend = {
   probeProxyAddress: (url: string) => call(() => commands.probeProxyAddress(url)),
   /** KubeSphere 3.x reads the address at start-up: roll ks-apiserver. */
   restartKsApiserver: (context: string) => call(() => commands.restartKsApiserver(context)),
+
+  /** The host's tags, the console's providers and groups, the default Cluster Configuration, limits. */
+  clusterFormOptions: (context: string) => call(() => commands.clusterFormOptions(context)),
+  /** The name's problems, "taken" on the host included (the form's live check). */
+  checkClusterName: (context: string, name: string) => call(() => commands.checkClusterName(context, name)),
+  /** Every problem of the form and the Cluster object it would become; writes nothing. */
+  previewCluster: (context: string, form: ClusterForm) => call(() => commands.previewCluster(context, form)),
+  /** Creates the Cluster (and new tags) after a server dry run; with `dryRun` only the dry run. */
+  addCluster: (hostContext: string, memberContext: string | null, form: ClusterForm, dryRun: boolean) =>
+    call(() => commands.addCluster(hostContext, memberContext, form, dryRun)),
+  /** agent.yaml with the join token masked: the page never holds the token. */
+  agentManifest: (context: string, cluster: string) => call(() => commands.agentManifest(context, cluster)),
+  /** Rust writes agent.yaml, token included, to `path` (owner-only); returns the path written. */
+  exportAgentManifest: (context: string, cluster: string, path: string) => call(() => commands.exportAgentManifest(context, cluster, path)),
+  /** A server dry run of each object of agent.yaml on the member. */
+  planAgentApply: (hostContext: string, memberContext: string, cluster: string) =>
+    call(() => commands.planAgentApply(hostContext, memberContext, cluster)),
+  /** Whether the member's nodes reach tower at agent.yaml's address (a probe Pod per node). */
+  probeMemberReach: (hostContext: string, memberContext: string, cluster: string) =>
+    call(() => commands.probeMemberReach(hostContext, memberContext, cluster)),
+  /** Applies agent.yaml object by object; `onStep` hears each object before and after. */
+  applyAgent: (hostContext: string, memberContext: string, cluster: string, onStep: (step: ApplyStep) => void) => {
+    const channel = new Channel<ApplyStep>();
+    channel.onmessage = onStep;
+    return call(() => commands.applyAgent(hostContext, memberContext, cluster, channel));
+  },
+  /** Follows the join until Ready (the final snapshot) or until stopped or replaced (null). */
+  watchJoin: (hostContext: string, memberContext: string | null, cluster: string, onUpdate: (update: WatchUpdate) => void) => {
+    const channel = new Channel<WatchUpdate_Deserialize>();
+    // Rust sends every field (nulls included): the Serialize shape.
+    channel.onmessage = (update) => onUpdate(update as WatchUpdate);
+    return call(() => commands.watchJoin(hostContext, memberContext, cluster, channel));
+  },
+  stopJoinWatch: (cluster: string) => call(() => commands.stopJoinWatch(cluster)),
+  /** This machine's joins on `context`, newest first: what a join resumes from. Local only. */
+  joinRecords: (context: string) => call(() => commands.joinRecords(context)),
+  listClusters: (context: string) => call(() => commands.listClusters(context)),
+  /** What removing `cluster` would delete or change on the host and the member; writes nothing. */
+  planClusterRemoval: (hostContext: string, memberContext: string | null, cluster: string) =>
+    call(() => commands.planClusterRemoval(hostContext, memberContext, cluster)),
+  /** Removes the cluster and cleans the member; `confirmation` must be the name (Rust checks). */
+  removeCluster: (
+    hostContext: string,
+    memberContext: string | null,
+    cluster: string,
+    confirmation: string,
+    onStep: (step: RemovalStep) => void,
+  ) => {
+    const channel = new Channel<RemovalStep_Deserialize>();
+    channel.onmessage = (step) => onStep(step as RemovalStep);
+    return call(() => commands.removeCluster(hostContext, memberContext, cluster, confirmation, channel));
+  },
 };
 
 /** A drag of files over the window, as Tauri reports it (the webview itself never sees

@@ -6,6 +6,9 @@ import HostPage from "./HostPage";
 import KubeconfigsPage from "./KubeconfigsPage";
 import ImportLauncher from "./ImportLauncher";
 import ProxyAddressPage from "./ProxyAddressPage";
+import AddClusterPage from "./AddClusterPage";
+import JoinPage from "./JoinPage";
+import ClustersPage from "./ClustersPage";
 
 /** A stage's heading and, until its feature is in place, the empty state that tells a
  * newcomer what to do next and links to the step that comes before. */
@@ -27,9 +30,11 @@ export default function StagePage({
   const [listVersion, setListVersion] = useState(0);
   const reread = () => setListVersion((n) => n + 1);
   const hostContext = status && "status" in status ? status.status.hostContext : null;
+  const memberContext = (status && "status" in status ? status.status.memberContext : null) ?? null;
+  const wide = (stage === "add-cluster" || stage === "join" || stage === "clusters") && hostContext;
 
   return (
-    <div className="stage-content" data-testid={`stage-${stage}`}>
+    <div className={wide ? "stage-content wide" : "stage-content"} data-testid={`stage-${stage}`}>
       <p className="eyebrow">{t("app.step", { n: index + 1 })}</p>
       <h2 id="stage-title">{t(`stages.${stage}.title`)}</h2>
       <p className="lead">{t(`stages.${stage}.lead`)}</p>
@@ -55,6 +60,12 @@ export default function StagePage({
         <HostPage key={hostContext} context={hostContext} />
       ) : stage === "proxy-address" && hostContext ? (
         <ProxyAddressPage key={hostContext} context={hostContext} />
+      ) : stage === "add-cluster" && hostContext ? (
+        <AddClusterPage key={hostContext} host={hostContext} member={memberContext} onNavigate={onNavigate} />
+      ) : stage === "join" && hostContext ? (
+        <JoinPage key={hostContext} host={hostContext} member={memberContext} onNavigate={onNavigate} />
+      ) : stage === "clusters" && hostContext ? (
+        <ClustersPage key={`${hostContext}:${memberContext}`} host={hostContext} member={memberContext} onNavigate={onNavigate} />
       ) : (
         <section className="empty-state" aria-labelledby="empty-title">
           <StageIllustration index={index} />
