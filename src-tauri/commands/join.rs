@@ -21,6 +21,16 @@ async fn client(state: &AppState, context: &str) -> onboard_core::Result<kube::C
     super::host::client_for(state, context).await
 }
 
+async fn optional_client(
+    state: &AppState,
+    context: Option<&str>,
+) -> onboard_core::Result<Option<kube::Client>> {
+    match context {
+        Some(context) => Ok(Some(client(state, context).await?)),
+        None => Ok(None),
+    }
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn cluster_form_options(
@@ -186,10 +196,7 @@ pub async fn watch_join(
     on_update: Channel<WatchUpdate>,
 ) -> onboard_core::Result<Option<JoinSnapshot>> {
     let host = client(&state, &host_context).await?;
-    let member = match &member_context {
-        Some(context) => Some(client(&state, context).await?),
-        None => None,
-    };
+    let member = optional_client(&state, member_context.as_deref()).await?;
     let options = FollowOptions {
         until_ready: true,
         timeout: None,
@@ -273,10 +280,7 @@ pub async fn plan_cluster_removal(
     cluster: String,
 ) -> onboard_core::Result<RemovalPlan> {
     let host = client(&state, &host_context).await?;
-    let member = match &member_context {
-        Some(context) => Some(client(&state, context).await?),
-        None => None,
-    };
+    let member = optional_client(&state, member_context.as_deref()).await?;
     let data_dir = state.data_dir();
     let targets = Targets {
         host: &host,
@@ -308,10 +312,7 @@ pub async fn remove_cluster(
     }
     state.stop_watch(&cluster);
     let host = client(&state, &host_context).await?;
-    let member = match &member_context {
-        Some(context) => Some(client(&state, context).await?),
-        None => None,
-    };
+    let member = optional_client(&state, member_context.as_deref()).await?;
     let data_dir = state.data_dir();
     let targets = Targets {
         host: &host,

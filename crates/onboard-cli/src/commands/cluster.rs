@@ -310,16 +310,13 @@ pub fn add(global: &GlobalArgs, args: &ClusterAddArgs) -> Result<()> {
         print_problems(&problems);
         return Err(form::into_error(&problems));
     }
-    let (host_context, host_merged) = host_of(global, args.host_context.as_deref())?;
-    let member_merged = merged_for(global, &args.member_context)?;
-    let data_dir = Store::default_dir()?;
-    let runtime = super::runtime()?;
-    let (host, member) = runtime.block_on(async {
-        Ok::<_, Error>((
-            connect(&host_merged, &host_context).await?,
-            connect(&member_merged, &args.member_context).await?,
-        ))
-    })?;
+    let Connected {
+        runtime,
+        host_context,
+        host,
+        member,
+        data_dir,
+    } = connect_both(global, args.host_context.as_deref(), &args.member_context)?;
     let target = HostTarget {
         client: &host,
         context: &host_context,
@@ -365,19 +362,49 @@ pub fn add(global: &GlobalArgs, args: &ClusterAddArgs) -> Result<()> {
     finish_join(global, &runtime, &join, Some(added))
 }
 
-/// `cluster join`: the rest of `add` for a Cluster that is already on the host.
-pub fn join(global: &GlobalArgs, args: &ClusterJoinArgs) -> Result<()> {
-    no_names(global)?;
-    let (host_context, host_merged) = host_of(global, args.host_context.as_deref())?;
-    let member_merged = merged_for(global, &args.member_context)?;
+/// The host and the member, connected, for `add` and `join`.
+struct Connected {
+    runtime: tokio::runtime::Runtime,
+    host_context: String,
+    host: kube::Client,
+    member: kube::Client,
+    data_dir: std::path::PathBuf,
+}
+
+fn connect_both(
+    global: &GlobalArgs,
+    host_flag: Option<&str>,
+    member_context: &str,
+) -> Result<Connected> {
+    let (host_context, host_merged) = host_of(global, host_flag)?;
+    let member_merged = merged_for(global, member_context)?;
     let data_dir = Store::default_dir()?;
     let runtime = super::runtime()?;
     let (host, member) = runtime.block_on(async {
         Ok::<_, Error>((
             connect(&host_merged, &host_context).await?,
-            connect(&member_merged, &args.member_context).await?,
+            connect(&member_merged, member_context).await?,
         ))
     })?;
+    Ok(Connected {
+        runtime,
+        host_context,
+        host,
+        member,
+        data_dir,
+    })
+}
+
+/// `cluster join`: the rest of `add` for a Cluster that is already on the host.
+pub fn join(global: &GlobalArgs, args: &ClusterJoinArgs) -> Result<()> {
+    no_names(global)?;
+    let Connected {
+        runtime,
+        host_context,
+        host,
+        member,
+        data_dir,
+    } = connect_both(global, args.host_context.as_deref(), &args.member_context)?;
     let join = Join {
         host: &host,
         member: &member,
@@ -997,23 +1024,6 @@ impl Printable for PlanTable<'_> {
     }
 }
 
-fn blocked_error(plan: &RemovalPlan) -> Error {
-    let problems: Vec<String> = plan
-        .items
-        .iter()
-        .filter_map(|i| {
-            i.problem
-                .as_ref()
-                .map(|p| format!("{}: {p}", i.object.describe()))
-        })
-        .collect();
-    Error::new(
-        ErrorKind::Connection,
-        format!("the removal would fail: {}", problems.join("; ")),
-    )
-    .with_hint("nothing was removed; fix what the PROBLEM column names and try again")
-}
-
 /// Asks for the cluster's name on stdin; anything else aborts.
 fn confirm(name: &str) -> Result<()> {
     eprint!("Type the cluster name to confirm: ");
@@ -1077,7 +1087,7 @@ pub fn remove(global: &GlobalArgs, args: &ClusterRemoveArgs) -> Result<()> {
         }
     }
     if plan.blocked() {
-        return Err(blocked_error(&plan));
+        return Err(plan.blocked_error());
     }
     if args.dry_run {
         if document.is_none() {

@@ -73,6 +73,24 @@ impl RemovalPlan {
     pub fn blocked(&self) -> bool {
         self.items.iter().any(|i| i.problem.is_some())
     }
+
+    /// What a blocked plan's dry runs refused, as one error.
+    pub fn blocked_error(&self) -> Error {
+        let problems: Vec<String> = self
+            .items
+            .iter()
+            .filter_map(|i| {
+                i.problem
+                    .as_ref()
+                    .map(|p| format!("{}: {p}", i.object.describe()))
+            })
+            .collect();
+        Error::new(
+            ErrorKind::Connection,
+            format!("the removal would fail: {}", problems.join("; ")),
+        )
+        .with_hint("nothing was removed; fix the permissions named and try again")
+    }
 }
 
 pub struct Targets<'a> {
@@ -448,20 +466,7 @@ pub async fn remove(
 ) -> Result<RemovalOutcome> {
     let plan = plan(targets, cluster).await?;
     if plan.blocked() {
-        let problems: Vec<String> = plan
-            .items
-            .iter()
-            .filter_map(|i| {
-                i.problem
-                    .as_ref()
-                    .map(|p| format!("{}: {p}", i.object.describe()))
-            })
-            .collect();
-        return Err(Error::new(
-            ErrorKind::Connection,
-            format!("the removal would fail: {}", problems.join("; ")),
-        )
-        .with_hint("nothing was removed; fix the permissions named and try again"));
+        return Err(plan.blocked_error());
     }
     let total = plan.items.len() as u32;
     let mut done = Vec::new();
