@@ -74,6 +74,7 @@ export type {
   RemovalPlan_Serialize as RemovalPlan,
   Severity,
   Side,
+  StaleAgent_Serialize as StaleAgent,
   Tag,
   TimelineEntry_Serialize as TimelineEntry,
 } from "./bindings";
@@ -181,6 +182,9 @@ export const backend = {
   stopJoinWatch: (cluster: string) => call(() => commands.stopJoinWatch(cluster)),
   /** This machine's joins on `context`, newest first: what a join resumes from. Local only. */
   joinRecords: (context: string) => call(() => commands.joinRecords(context)),
+  /** Members joined from this machine whose agent dials another address than tower gives now
+   * (or could not be read); `applyAgent` re-points one. */
+  staleAgents: (context: string) => call(() => commands.staleAgents(context)),
   listClusters: (context: string) => call(() => commands.listClusters(context)),
   /** What removing `cluster` would delete or change on the host and the member; writes nothing. */
   planClusterRemoval: (hostContext: string, memberContext: string | null, cluster: string) =>

@@ -1,6 +1,15 @@
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { backend, toBackendError, type ApplyOutcome, type ApplyPlan, type ApplyStep, type BackendError, type ManifestView } from "../backend";
+import {
+  backend,
+  toBackendError,
+  type ApplyOutcome,
+  type ApplyPlan,
+  type ApplyStep,
+  type BackendError,
+  type ManifestView,
+  type ReachReport,
+} from "../backend";
 import ErrorNotice from "../components/ErrorNotice";
 import Pending from "../components/Pending";
 import { describeObject } from "./objects";
@@ -227,6 +236,11 @@ export function PlanAndApply({ host, member, cluster, onApplied }: { host: strin
               {t("join.plan.blocked", { count: conflicts })}
             </p>
           )}
+        </>
+      )}
+      <ReachCheck host={host} member={member} cluster={cluster} disabled={applying} />
+      {plan && (
+        <>
           <div className="wizard-actions">
             <button type="button" className="primary" onClick={runApply} disabled={blocked || applying || !member} aria-busy={applying} data-testid="apply-agent">
               {applying ? t("join.plan.applying") : t("join.plan.apply")}
@@ -247,5 +261,97 @@ export function PlanAndApply({ host, member, cluster, onApplied }: { host: strin
         </>
       )}
     </section>
+  );
+}
+
+type ReachLoad = { report: ReachReport } | { error: BackendError } | null;
+const reachState = (reachable: boolean | null) => (reachable === null ? "unknown" : reachable ? "true" : "false");
+
+/** Whether the member's own nodes reach tower at agent.yaml's address (a probe Pod per node),
+ * before the agent is applied. Nodes that cannot are a warning, not a block: Apply stays. */
+function ReachCheck({ host, member, cluster, disabled }: { host: string; member: string | null; cluster: string; disabled: boolean }) {
+  const { t } = useTranslation();
+  const [load, setLoad] = useState<ReachLoad>(null);
+  const [probing, setProbing] = useState(false);
+
+  const probe = async () => {
+    if (!member) return;
+    setProbing(true);
+    try {
+      setLoad({ report: await backend.probeMemberReach(host, member, cluster) });
+    } catch (thrown) {
+      setLoad({ error: toBackendError(thrown) });
+    } finally {
+      setProbing(false);
+    }
+  };
+
+  const report = load && "report" in load ? load.report : null;
+  const failing = report ? report.nodes.filter((node) => node.reachable === false).map((node) => node.node) : [];
+
+  return (
+    <div className="reach-check stack" aria-busy={probing} data-testid="reach-check">
+      <div className="reach-check-header">
+        <p className="muted">{t("join.reach.explain")}</p>
+        <button type="button" onClick={probe} disabled={!member || probing || disabled} aria-busy={probing} data-testid="probe-nodes">
+          {report ? t("join.reach.recheck") : t("join.reach.check")}
+        </button>
+      </div>
+      <Pending active={probing} label={t("join.reach.checking")} />
+      {load && "error" in load && <ErrorNotice error={load.error} title={t("join.reach.failed")} />}
+      {report && (
+        <>
+          <p className="secondary">
+            {t("join.reach.url")} <code>{report.url}</code>
+          </p>
+          {report.nodes.length === 0 ? (
+            <p className="muted" data-testid="probe-no-nodes">
+              {t("join.reach.noNodes")}
+            </p>
+          ) : (
+            <div className="table-scroll">
+              <table className="data-table reach-table" data-testid="probe-table">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("join.reach.node")}</th>
+                    <th scope="col">{t("join.reach.result")}</th>
+                    <th scope="col">{t("join.reach.detail")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.nodes.map((node) => {
+                    const state = reachState(node.reachable);
+                    return (
+                      <tr key={node.node} data-node={node.node} data-reachable={state}>
+                        <td>
+                          <code>{node.node}</code>
+                        </td>
+                        <td>
+                          <span className={`badge reach reach-${state}`}>{t(`join.reach.results.${state}`)}</span>
+                        </td>
+                        <td>
+                          <code className="reach-detail">{node.detail}</code>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {failing.length > 0 ? (
+            <p className="warning" role="status" data-testid="probe-warning">
+              {t("join.reach.warning", { nodes: failing.join(t("join.reach.separator")), url: report.url })}
+            </p>
+          ) : (
+            report.nodes.some((node) => node.reachable === true) && (
+              <p className="ok" role="status" data-testid="probe-ok">
+                {t(report.nodes.every((node) => node.reachable === true) ? "join.reach.allReach" : "join.reach.someUnchecked", { url: report.url })}
+              </p>
+            )
+          )}
+        </>
+      )}
+    </div>
   );
 }

@@ -12,6 +12,7 @@ import {
   type JoinRecord_Serialize as JoinRecord,
   type JoinSnapshot_Serialize as JoinSnapshot,
   type ManifestView_Serialize as ManifestView,
+  type ReachReport_Serialize as ReachReport,
   type WatchUpdate_Serialize as WatchUpdate,
 } from "../backend/bindings";
 
@@ -34,6 +35,7 @@ vi.mock("../backend/bindings", async (importOriginal) => {
       agentManifest: vi.fn(),
       exportAgentManifest: vi.fn(),
       planAgentApply: vi.fn(),
+      probeMemberReach: vi.fn(),
       applyAgent: vi.fn(),
       planClusterRemoval: vi.fn(),
       removeCluster: vi.fn(),
@@ -87,6 +89,16 @@ const PLAN: ApplyPlan = {
     { object: object("Deployment", "cluster-agent", "kubesphere-system"), action: "create", detail: null },
   ],
   otherAgent: null,
+};
+const PROXY = "http://139.198.120.120:30000";
+const REACH: ReachReport = {
+  url: PROXY,
+  nodes: [
+    { node: "edge-cp-1", reachable: true, detail: "HTTP/1.1 200 OK" },
+    { node: "edge-worker-1", reachable: false, detail: "wget: can't connect to remote host (139.198.120.120): Connection timed out" },
+    { node: "edge-worker-2", reachable: false, detail: "wget: bad address '139.198.120.120:30000'" },
+    { node: "edge-gpu-1", reachable: null, detail: "the probe Pod could not be scheduled: node has taint gpu=true:NoSchedule" },
+  ],
 };
 
 /** Follows the watch the page starts: `send` streams updates, `end` finishes it. */
@@ -327,6 +339,86 @@ describe("Join page", () => {
     expect(cells()).toEqual(["done", "done", "done"]);
   });
 
+  it("checks from the member nodes and warns about those that cannot reach tower, without blocking Apply", async () => {
+    const user = userEvent.setup();
+    fakeWatch();
+    mocked.planAgentApply.mockResolvedValue(PLAN);
+    mocked.probeMemberReach.mockResolvedValue(REACH);
+    renderPage();
+    await user.click(await screen.findByTestId("plan-apply"));
+    await screen.findByTestId("plan-table");
+    const button = screen.getByTestId("probe-nodes");
+    expect(button.textContent).toBe("Check from member nodes");
+    expect(screen.queryByTestId("probe-table")).toBeNull();
+    await user.click(button);
+    expect(mocked.probeMemberReach).toHaveBeenCalledWith("prod-host", "edge-member", "edge");
+
+    const table = await screen.findByTestId("probe-table");
+    const rows = Array.from(table.querySelectorAll<HTMLTableRowElement>("tbody tr[data-node]"));
+    expect(rows.map((row) => [row.dataset.node, row.dataset.reachable])).toEqual([
+      ["edge-cp-1", "true"],
+      ["edge-worker-1", "false"],
+      ["edge-worker-2", "false"],
+      ["edge-gpu-1", "unknown"],
+    ]);
+    expect(rows.map((row) => row.cells[1]!.textContent)).toEqual(["reaches", "cannot reach", "cannot reach", "not checked"]);
+    expect(rows[1]!.cells[2]!.textContent).toBe("wget: can't connect to remote host (139.198.120.120): Connection timed out");
+    expect(rows[3]!.cells[2]!.textContent).toContain("could not be scheduled");
+
+    const warning = screen.getByTestId("probe-warning");
+    expect(warning.textContent).toBe(
+      `Nodes edge-worker-1, edge-worker-2 cannot reach tower at ${PROXY}: the agent will not connect from them; fix the proxy address first.`,
+    );
+    expect(warning.className).toBe("warning");
+    // A warning, not a block.
+    const apply = screen.getByTestId("apply-agent") as HTMLButtonElement;
+    expect(apply.disabled).toBe(false);
+    expect(screen.getByTestId("probe-nodes").textContent).toBe("Check again");
+    mocked.applyAgent.mockResolvedValue({ plan: PLAN, created: [], updated: [], unchanged: [] });
+    await user.click(apply);
+    expect(mocked.applyAgent).toHaveBeenCalledWith("prod-host", "edge-member", "edge", expect.anything());
+  });
+
+  it("can check before any plan, shows the wait, and says so when every node reaches", async () => {
+    const user = userEvent.setup();
+    fakeWatch();
+    let answer: (report: ReachReport) => void = () => {};
+    mocked.probeMemberReach.mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    renderPage();
+    const button = await screen.findByTestId("probe-nodes");
+    await user.click(button);
+    expect(button.getAttribute("aria-busy")).toBe("true");
+    expect((button as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId("reach-check").getAttribute("aria-busy")).toBe("true");
+    // Over 300 ms: the Pending line says what runs.
+    expect((await screen.findByText("Running a probe Pod on each member node…")).closest(".pending")).toBeTruthy();
+    act(() => answer({ url: PROXY, nodes: [{ node: "edge-cp-1", reachable: true, detail: "HTTP/1.1 200 OK" }] }));
+    expect((await screen.findByTestId("probe-ok")).textContent).toBe(`Every node reaches tower at ${PROXY}.`);
+    expect(screen.queryByTestId("probe-warning")).toBeNull();
+    expect(button.getAttribute("aria-busy")).toBe("false");
+    expect(screen.queryByText("Running a probe Pod on each member node…")).toBeNull();
+  });
+
+  it("shows why the member nodes could not be checked", async () => {
+    const user = userEvent.setup();
+    fakeWatch();
+    mocked.probeMemberReach.mockRejectedValue({ kind: "connection", message: "the member's API server did not answer", hint: "check the member kubeconfig" });
+    renderPage();
+    await user.click(await screen.findByTestId("probe-nodes"));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("The member nodes could not be checked");
+    expect(alert.textContent).toContain("did not answer");
+    expect(alert.textContent).toContain("check the member kubeconfig");
+    expect(screen.queryByTestId("probe-table")).toBeNull();
+  });
+
+  it("cannot check from member nodes without a member", async () => {
+    fakeWatch();
+    mocked.joinRecords.mockResolvedValue([{ ...record("edge", "created", 2000), memberContext: null }]);
+    renderPage({ member: null });
+    expect(((await screen.findByTestId("probe-nodes")) as HTMLButtonElement).disabled).toBe(true);
+  });
+
   it("rolls the join back through the removal dialog", async () => {
     const user = userEvent.setup();
     fakeWatch();
@@ -359,5 +451,24 @@ describe("Join page", () => {
     ]);
     expect(within(screen.getByTestId("join-timeline")).getByText("成员集群")).toBeTruthy();
     expect(screen.getByRole("button", { name: "停止监视" })).toBeTruthy();
+  });
+
+  it("reports the member nodes' reach in Chinese", async () => {
+    const user = userEvent.setup();
+    await i18n.changeLanguage("zh-CN");
+    fakeWatch();
+    mocked.probeMemberReach.mockResolvedValue(REACH);
+    renderPage();
+    await user.click(await screen.findByRole("button", { name: "从成员节点检查" }));
+    const table = await screen.findByTestId("probe-table");
+    expect(Array.from(table.querySelectorAll("tbody tr")).map((row) => (row as HTMLTableRowElement).cells[1]!.textContent)).toEqual([
+      "可以访问",
+      "无法访问",
+      "无法访问",
+      "未检查",
+    ]);
+    expect(screen.getByTestId("probe-warning").textContent).toBe(
+      `节点 edge-worker-1、edge-worker-2 无法访问 tower（${PROXY}）：agent 无法从这些节点连接；请先修正代理地址。`,
+    );
   });
 });

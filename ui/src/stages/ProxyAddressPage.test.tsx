@@ -1,10 +1,18 @@
 import { describe, expect, it, vi, beforeEach } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import i18n from "../i18n";
 import ProxyAddressPage from "./ProxyAddressPage";
-import { commands } from "../backend/bindings";
+import { commands, type ApplyStep, type StaleAgent_Serialize as StaleAgent } from "../backend/bindings";
 
+// The real Channel needs Tauri's IPC; this one only carries onmessage.
+vi.mock("@tauri-apps/api/core", async (importOriginal) => {
+  const real = await importOriginal<typeof import("@tauri-apps/api/core")>();
+  class FakeChannel<T> {
+    onmessage: (message: T) => void = () => {};
+  }
+  return { ...real, Channel: FakeChannel };
+});
 vi.mock("../backend/bindings", async (importOriginal) => {
   const real = await importOriginal<typeof import("../backend/bindings")>();
   return {
@@ -16,6 +24,8 @@ vi.mock("../backend/bindings", async (importOriginal) => {
       restoreProxyAddress: vi.fn(),
       probeProxyAddress: vi.fn(),
       restartKsApiserver: vi.fn(),
+      staleAgents: vi.fn(),
+      applyAgent: vi.fn(),
     },
   };
 });
@@ -61,9 +71,28 @@ const PLAN: Plan = {
   needsRestart: false,
 };
 
+const OLD = "http://10.0.0.5:30721";
+const EDGE: StaleAgent = { cluster: "edge", memberContext: "edge-member", dials: OLD, expected: URL, problem: null };
+const LAB: StaleAgent = { cluster: "lab", memberContext: "lab-member", dials: null, expected: URL, problem: "lab-member: the API server did not answer" };
+const object = (kind: string, name: string) => ({ apiVersion: "apps/v1", kind, namespace: "kubesphere-system", name });
+const OBJECTS = [object("ServiceAccount", "tower"), object("Deployment", "cluster-agent")];
+const AGENT_PLAN = { cluster: "edge", items: OBJECTS.map((o) => ({ object: o, action: "update" as const, detail: null })), otherAgent: null };
+
+/** Writes URL through the page: preview, then "Write the address". */
+async function writeAddress(user: ReturnType<typeof userEvent.setup>) {
+  mocked.planProxyAddress.mockResolvedValue(PLAN);
+  mocked.setProxyAddress.mockResolvedValue({ plan: PLAN, dryRunPassed: true, written: true, backup: "/b.json", verified: true });
+  mocked.proxyAddressReport.mockResolvedValue(SET);
+  await user.type(screen.getByLabelText(i18n.t("proxyAddress.urlLabel")), URL);
+  await user.click(screen.getByRole("button", { name: i18n.t("proxyAddress.preview") }));
+  await user.click(await screen.findByRole("button", { name: i18n.t("proxyAddress.apply") }));
+  await screen.findByTestId("set-done");
+}
+
 beforeEach(async () => {
   await i18n.changeLanguage("en");
   for (const fn of Object.values(mocked)) vi.mocked(fn).mockReset();
+  mocked.staleAgents.mockResolvedValue([]);
 });
 
 describe("Proxy address page", () => {
@@ -155,5 +184,110 @@ describe("Proxy address page", () => {
     await user.click(within(done).getByRole("button", { name: "Restart ks-apiserver" }));
     expect(mocked.restartKsApiserver).toHaveBeenCalledWith("v3-host");
     expect((await within(done).findByText(/is restarting/)).className).toBe("ok");
+  });
+
+  it("after a write, lists the members whose agent dials an old address and re-applies agent.yaml there", async () => {
+    const user = userEvent.setup();
+    mocked.staleAgents.mockResolvedValueOnce([EDGE, LAB]).mockResolvedValueOnce([LAB]);
+    let send: (step: ApplyStep) => void = () => {};
+    let finish: () => void = () => {};
+    mocked.applyAgent.mockImplementation((_h, _m, _c, channel) => {
+      send = (step) => act(() => channel.onmessage(step));
+      return new Promise((resolve) => (finish = () => act(() => resolve({ plan: AGENT_PLAN, created: [], updated: OBJECTS, unchanged: [] }))));
+    });
+    render(<ProxyAddressPage context="prod-host" />);
+    expect(mocked.staleAgents).not.toHaveBeenCalled();
+    await writeAddress(user);
+
+    // Checked by itself once the address was written.
+    const list = await screen.findByTestId("stale-agents");
+    expect(mocked.staleAgents).toHaveBeenCalledWith("prod-host");
+    const items = within(list).getAllByRole("listitem");
+    expect(items.map((li) => li.dataset.cluster)).toEqual(["edge", "lab"]);
+    expect(items[0]!.textContent).toContain("edge");
+    expect(items[0]!.textContent).toContain("member edge-member");
+    expect(items[0]!.textContent).toContain(`dials ${OLD} → tower gives ${URL}`);
+    expect(items[1]!.dataset.state).toBe("unreadable");
+    expect(items[1]!.textContent).toContain("Could not read the member: lab-member: the API server did not answer");
+
+    await user.click(screen.getByTestId("reapply-edge"));
+    expect(mocked.applyAgent).toHaveBeenCalledWith("prod-host", "edge-member", "edge", expect.anything());
+    expect(screen.getByTestId("reapply-edge").getAttribute("aria-busy")).toBe("true");
+    expect((screen.getByTestId("reapply-lab") as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByTestId("check-stale") as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId("stale-section").getAttribute("aria-busy")).toBe("true");
+    const step = (index: number, done: boolean): ApplyStep => ({ index, total: 2, object: OBJECTS[index]!, action: "update", done });
+    send(step(0, false));
+    send(step(0, true));
+    send(step(1, false));
+    expect(screen.getByTestId("reapply-progress").textContent).toBe("1 of 2 objects applied");
+    expect((await screen.findByText("Re-applying agent.yaml on edge-member…")).closest(".pending")).toBeTruthy();
+    send(step(1, true));
+    finish();
+
+    // Then checked again: edge dials the current address now.
+    await waitFor(() => expect(mocked.staleAgents).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(within(screen.getByTestId("stale-agents")).getAllByRole("listitem").map((li) => li.dataset.cluster)).toEqual(["lab"]));
+    expect(screen.getByTestId("reapplied").textContent).toBe("agent.yaml re-applied on edge-member for “edge”.");
+    expect((screen.getByTestId("reapply-lab") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("checks the joined members on request, and says so when every one dials the current address", async () => {
+    const user = userEvent.setup();
+    let answer: (agents: StaleAgent[]) => void = () => {};
+    mocked.staleAgents.mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    render(<ProxyAddressPage context="prod-host" />);
+    const button = screen.getByTestId("check-stale");
+    expect(button.textContent).toBe("Check joined members");
+    await user.click(button);
+    expect(mocked.staleAgents).toHaveBeenCalledWith("prod-host");
+    expect(button.getAttribute("aria-busy")).toBe("true");
+    expect((await screen.findByText("Reading the agent of each member joined from here…")).closest(".pending")).toBeTruthy();
+    act(() => answer([]));
+    expect((await screen.findByTestId("stale-none")).textContent).toBe("Every joined member dials the current address.");
+    expect(screen.queryByTestId("stale-agents")).toBeNull();
+    expect(button.getAttribute("aria-busy")).toBe("false");
+    expect(button.textContent).toBe("Check again");
+  });
+
+  it("keeps the member listed and says why when the re-apply fails", async () => {
+    const user = userEvent.setup();
+    mocked.staleAgents.mockResolvedValue([EDGE]);
+    mocked.applyAgent.mockRejectedValue({ kind: "connection", message: "edge-member: connection refused", hint: "check the member kubeconfig" });
+    render(<ProxyAddressPage context="prod-host" />);
+    await user.click(screen.getByTestId("check-stale"));
+    await user.click(await screen.findByTestId("reapply-edge"));
+    const item = screen.getByTestId("stale-agents").querySelector<HTMLElement>('li[data-cluster="edge"]')!;
+    const alert = await within(item).findByRole("alert");
+    expect(alert.textContent).toContain("The re-apply on edge-member stopped");
+    expect(alert.textContent).toContain("connection refused");
+    expect(alert.textContent).toContain("check the member kubeconfig");
+    // Not checked again: nothing changed.
+    expect(mocked.staleAgents).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId("reapplied")).toBeNull();
+    expect((screen.getByTestId("reapply-edge") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("shows why the joined members could not be checked", async () => {
+    const user = userEvent.setup();
+    mocked.staleAgents.mockRejectedValue({ kind: "io", message: "the join records could not be read", hint: null });
+    render(<ProxyAddressPage context="prod-host" />);
+    await user.click(screen.getByTestId("check-stale"));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("The joined members could not be checked");
+    expect(alert.textContent).toContain("the join records could not be read");
+    expect(screen.queryByTestId("stale-none")).toBeNull();
+  });
+
+  it("lists the agents on an old address in Chinese", async () => {
+    const user = userEvent.setup();
+    await i18n.changeLanguage("zh-CN");
+    mocked.staleAgents.mockResolvedValue([EDGE]);
+    render(<ProxyAddressPage context="prod-host" />);
+    await writeAddress(user);
+    const item = (await screen.findByTestId("stale-agents")).querySelector<HTMLElement>('li[data-cluster="edge"]')!;
+    expect(item.textContent).toContain(`连接 ${OLD} → tower 给出 ${URL}`);
+    expect(within(item).getByRole("button", { name: "重新应用 agent.yaml" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "重新检查" })).toBeTruthy();
   });
 });

@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { backend, toBackendError, type BackendError } from "../backend";
+import { backend, toBackendError, type ApplyStep, type BackendError, type StaleAgent } from "../backend";
 import ErrorNotice from "../components/ErrorNotice";
+import Pending from "../components/Pending";
 
 type Report = Awaited<ReturnType<typeof backend.proxyAddressReport>>;
 type Plan = Awaited<ReturnType<typeof backend.planProxyAddress>>;
@@ -19,6 +20,8 @@ export default function ProxyAddressPage({ context }: { context: string }) {
   const [done, setDone] = useState<{ kind: "set"; outcome: Outcome } | { kind: "restored"; outcome: Restored } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<BackendError | null>(null);
+  // Bumped after the address changed: the joined members' agents are checked again.
+  const [staleCheck, setStaleCheck] = useState(0);
 
   const act = async (what: string, work: () => Promise<void>) => {
     setBusy(what);
@@ -43,12 +46,14 @@ export default function ProxyAddressPage({ context }: { context: string }) {
       const outcome = await backend.setProxyAddress(context, url, false);
       setDone({ kind: "set", outcome });
       setPlan(null);
+      if (outcome.written) setStaleCheck((n) => n + 1);
       setReport(await backend.proxyAddressReport(context));
     });
   const restore = () =>
     act("restore", async () => {
       const outcome = await backend.restoreProxyAddress(context);
       setDone({ kind: "restored", outcome });
+      setStaleCheck((n) => n + 1);
       setReport(await backend.proxyAddressReport(context));
     });
   const check = () => act("probe", async () => setProbe(await backend.probeProxyAddress(url)));
@@ -115,6 +120,7 @@ export default function ProxyAddressPage({ context }: { context: string }) {
       <button type="button" onClick={restore} disabled={busy !== null}>
         {t("proxyAddress.restore")}
       </button>
+      <StaleAgents context={context} trigger={staleCheck} />
     </section>
   );
 }
@@ -211,5 +217,138 @@ function PlanView({ plan, onApply, busy }: { plan: Plan; onApply: () => void; bu
         </button>
       )}
     </div>
+  );
+}
+
+type Reapply =
+  | { cluster: string; member: string; state: "running"; done: number; total: number | null }
+  | { cluster: string; member: string; state: "failed"; error: BackendError }
+  | { cluster: string; member: string; state: "done" };
+
+/** Members joined from this machine whose agent still dials another address than tower gives
+ * now: checked on request and after the address changed; re-applying agent.yaml re-points one. */
+function StaleAgents({ context, trigger }: { context: string; trigger: number }) {
+  const { t } = useTranslation();
+  const [agents, setAgents] = useState<StaleAgent[] | null>(null);
+  const [checking, setChecking] = useState(false);
+  const [error, setError] = useState<BackendError | null>(null);
+  const [reapply, setReapply] = useState<Reapply | null>(null);
+  // Only the newest check's answer is shown; none after the page is gone.
+  const checkNumber = useRef(0);
+  const alive = useRef(true);
+  useEffect(() => {
+    alive.current = true;
+    return () => {
+      alive.current = false;
+    };
+  }, []);
+
+  const check = useCallback(async () => {
+    const mine = ++checkNumber.current;
+    const current = () => alive.current && mine === checkNumber.current;
+    setChecking(true);
+    setError(null);
+    try {
+      const found = await backend.staleAgents(context);
+      if (current()) setAgents(found);
+    } catch (thrown) {
+      if (current()) setError(toBackendError(thrown));
+    } finally {
+      if (current()) setChecking(false);
+    }
+  }, [context]);
+
+  useEffect(() => {
+    if (trigger > 0) void check();
+  }, [trigger, check]);
+
+  const running = reapply?.state === "running";
+  const runReapply = async (agent: StaleAgent) => {
+    const { cluster, memberContext: member } = agent;
+    let steps: Record<number, ApplyStep> = {};
+    setReapply({ cluster, member, state: "running", done: 0, total: null });
+    try {
+      await backend.applyAgent(context, member, cluster, (step) => {
+        steps = { ...steps, [step.index]: step };
+        if (!alive.current) return;
+        const done = Object.values(steps).filter((s) => s.done).length;
+        setReapply({ cluster, member, state: "running", done, total: step.total });
+      });
+      if (!alive.current) return;
+      setReapply({ cluster, member, state: "done" });
+      await check();
+    } catch (thrown) {
+      if (alive.current) setReapply({ cluster, member, state: "failed", error: toBackendError(thrown) });
+    }
+  };
+
+  return (
+    <section className="stale-agents-section" aria-labelledby="stale-title" aria-busy={checking || running} data-testid="stale-section">
+      <header>
+        <h4 id="stale-title">{t("proxyAddress.stale.title")}</h4>
+        <button type="button" onClick={() => void check()} disabled={checking || running} aria-busy={checking} data-testid="check-stale">
+          {agents ? t("proxyAddress.stale.recheck") : t("proxyAddress.stale.check")}
+        </button>
+      </header>
+      <p className="muted">{t("proxyAddress.stale.explain")}</p>
+      <Pending active={checking} label={t("proxyAddress.stale.checking")} />
+      {error && <ErrorNotice error={error} title={t("proxyAddress.stale.failed")} />}
+      {reapply?.state === "done" && (
+        <p className="ok" role="status" data-testid="reapplied">
+          {t("proxyAddress.stale.reapplied", { member: reapply.member, cluster: reapply.cluster })}
+        </p>
+      )}
+      {agents &&
+        (agents.length === 0 ? (
+          <p className="ok" data-testid="stale-none">
+            {t("proxyAddress.stale.none")}
+          </p>
+        ) : (
+          <ul className="stale-agents" data-testid="stale-agents">
+            {agents.map((agent) => {
+              const mine = reapply?.cluster === agent.cluster ? reapply : null;
+              return (
+                <li key={agent.cluster} data-cluster={agent.cluster} data-state={agent.problem ? "unreadable" : "stale"}>
+                  <div className="stale-agent-head">
+                    <span>
+                      <strong>{agent.cluster}</strong> <span className="secondary">{t("proxyAddress.stale.member", { member: agent.memberContext })}</span>
+                    </span>
+                    <button
+                      type="button"
+                      onClick={() => void runReapply(agent)}
+                      disabled={running || checking}
+                      aria-busy={mine?.state === "running"}
+                      data-testid={`reapply-${agent.cluster}`}
+                    >
+                      {t("proxyAddress.stale.reapply")}
+                    </button>
+                  </div>
+                  {agent.problem ? (
+                    <p className="warning">
+                      {t("proxyAddress.stale.unreadable")} {agent.problem}
+                    </p>
+                  ) : (
+                    <p className="stale-dials">
+                      {t("proxyAddress.stale.dials")} <code>{agent.dials ?? t("proxyAddress.none")}</code> → {t("proxyAddress.stale.expected")}{" "}
+                      <code>{agent.expected}</code>
+                    </p>
+                  )}
+                  {mine?.state === "running" && (
+                    <>
+                      <Pending active label={t("proxyAddress.stale.reapplying", { member: mine.member })} />
+                      {mine.total !== null && (
+                        <p className="secondary" aria-live="polite" data-testid="reapply-progress">
+                          {t("proxyAddress.stale.progress", { done: mine.done, total: mine.total })}
+                        </p>
+                      )}
+                    </>
+                  )}
+                  {mine?.state === "failed" && <ErrorNotice error={mine.error} title={t("proxyAddress.stale.reapplyFailed", { member: mine.member })} />}
+                </li>
+              );
+            })}
+          </ul>
+        ))}
+    </section>
   );
 }
