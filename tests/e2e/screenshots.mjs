@@ -132,3 +132,96 @@ try {
 } finally {
   await pending.close();
 }
+
+// The sandbox's "healthy" host: the Add cluster wizard (filled, and its review), the Join page
+// applying agent.yaml and following the join to Ready, the cluster list and the removal dialog.
+const healthy = await openApp({ args: ["--sandbox", "healthy"] });
+try {
+  const { browser } = healthy;
+  const save = async (name, selector) => {
+    if (selector) await (await browser.$(selector)).scrollIntoView({ block: "start" });
+    const file = join(out, name);
+    await browser.saveScreenshot(file);
+    console.log(`saved ${file}`);
+  };
+  await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
+  await (await browser.$('tr[data-context="sandbox-host"]')).waitForDisplayed({ timeout: 10_000 });
+  await (await browser.$('tr[data-context="sandbox-host"]').$("button=Host")).click();
+  await (await browser.$('tr[data-context="sandbox-member"]').$("button=Member")).click();
+  await browser.waitUntil(async () => /sandbox-member/.test(await textOf(browser, '[data-testid="status-member"]')));
+
+  await (await browser.$('nav [data-stage="add-cluster"]')).click();
+  await (await browser.$("#cluster-name")).waitForDisplayed({ timeout: 15_000 });
+  await (await browser.$("#cluster-name")).setValue("Edge_1");
+  await browser.waitUntil(async () => (await browser.$$("#cluster-name-errors li")).length > 0, { timeout: 10_000 });
+  await save("en-sandbox-4a-add-cluster-invalid-name.png");
+  await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "zh-CN");
+  await save("zh-CN-sandbox-4a-add-cluster-invalid-name.png");
+  await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
+  await (await browser.$("#cluster-name")).clearValue();
+  await (await browser.$("#cluster-name")).setValue("edge-1");
+  await browser.waitUntil(async () => (await (await browser.$('[data-testid="name-check"]')).getAttribute("data-state")) === "free", { timeout: 10_000 });
+  await (await browser.$('button.tag-suggestion[data-tag="env=production"]')).click();
+  await (await browser.$("#cluster-provider")).setValue("Amazon EKS");
+  await (await browser.$("#cluster-description")).setValue("Edge site 1, joined through tower");
+  await save("en-sandbox-4b-add-cluster-basic.png");
+  for (let step = 0; step < 3; step += 1) await (await browser.$('[data-testid="wizard-next"]')).click();
+  await save("en-sandbox-4c-add-cluster-config.png");
+  await (await browser.$('[data-testid="wizard-next"]')).click();
+  await textOf(browser, '[data-testid="review"]');
+  await save("en-sandbox-4d-add-cluster-review.png");
+  await (await browser.$('[data-testid="wizard-create"]')).click();
+  await textOf(browser, '[data-testid="add-done"]');
+  await save("en-sandbox-4e-add-cluster-created.png");
+  await (await browser.$('[data-testid="go-to-join"]')).click();
+
+  await (await browser.$('[data-testid="manifest-yaml"]')).waitForDisplayed({ timeout: 20_000 });
+  await save("en-sandbox-5a-join-agent-yaml.png", '[data-testid="agent-manifest"]');
+  await (await browser.$('[data-testid="probe-nodes"]')).click();
+  await (await browser.$('[data-testid="probe-table"]')).waitForDisplayed({ timeout: 20_000 });
+  await (await browser.$('[data-testid="plan-apply"]')).click();
+  await (await browser.$('[data-testid="plan-table"]')).waitForDisplayed({ timeout: 15_000 });
+  await save("en-sandbox-5b-join-plan.png", '[data-testid="agent-plan"]');
+  await (await browser.$('[data-testid="apply-agent"]')).click();
+  await (await browser.$('[data-testid="join-ready"]')).waitForDisplayed({ timeout: 60_000 });
+  await save("en-sandbox-5c-join-ready.png", '[data-testid="join-session"]');
+  await save("en-sandbox-5d-join-timeline.png", '[data-testid="join-timeline"]');
+  await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "zh-CN");
+  await save("zh-CN-sandbox-5c-join-ready.png", '[data-testid="join-session"]');
+  await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
+
+  await (await browser.$('[data-testid="go-to-clusters"]')).click();
+  await (await browser.$('[data-testid="clusters-table"] tr[data-cluster="edge-1"]')).waitForDisplayed({ timeout: 15_000 });
+  await save("en-sandbox-6a-clusters.png");
+  await (await browser.$('[data-testid="clusters-table"] tr[data-cluster="edge-1"] button[data-action="remove"]')).click();
+  await (await browser.$('[data-testid="remove-dialog"] section.removal-side[data-side="member"] li[data-object]')).waitForDisplayed({ timeout: 20_000 });
+  await (await browser.$("#remove-confirm")).setValue("edge-1");
+  await save("en-sandbox-6b-remove-dialog.png");
+} finally {
+  await healthy.close();
+}
+
+// A join that cannot finish: in "extension-disabled" tower does not run, and the timeline says so.
+const stuck = await openApp({ args: ["--sandbox", "extension-disabled"] });
+try {
+  const { browser } = stuck;
+  await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
+  await (await browser.$('tr[data-context="sandbox-host"]')).waitForDisplayed({ timeout: 10_000 });
+  await (await browser.$('tr[data-context="sandbox-host"]').$("button=Host")).click();
+  await (await browser.$('tr[data-context="sandbox-member"]').$("button=Member")).click();
+  await browser.waitUntil(async () => /sandbox-member/.test(await textOf(browser, '[data-testid="status-member"]')));
+  await (await browser.$('nav [data-stage="add-cluster"]')).click();
+  await (await browser.$("#cluster-name")).waitForDisplayed({ timeout: 15_000 });
+  await (await browser.$("#cluster-name")).setValue("edge-2");
+  await browser.waitUntil(async () => (await (await browser.$('[data-testid="name-check"]')).getAttribute("data-state")) === "free", { timeout: 10_000 });
+  for (let step = 0; step < 4; step += 1) await (await browser.$('[data-testid="wizard-next"]')).click();
+  await (await browser.$('[data-testid="wizard-create"]')).click();
+  await (await browser.$('[data-testid="go-to-join"]')).click();
+  await (await browser.$('[data-testid="diagnoses"] li[data-code="towerNotRunning"]')).waitForDisplayed({ timeout: 30_000 });
+  const file = join(out, "en-sandbox-5e-join-diagnosis.png");
+  await (await browser.$('[data-testid="diagnoses"]')).scrollIntoView({ block: "start" });
+  await browser.saveScreenshot(file);
+  console.log(`saved ${file}`);
+} finally {
+  await stuck.close();
+}

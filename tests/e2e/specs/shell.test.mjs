@@ -8,12 +8,13 @@ const KUBECONFIG = fileURLToPath(new URL("../fixtures/two-clusters.yaml", import
 
 const STAGES = [
   ["kubeconfigs", "Kubeconfigs", "API server"],
-  // A host is chosen by then (see below), so these two show their pages, not the empty state.
+  // A host is chosen by then (see below), so the stages show their pages, not empty states;
+  // Join has no join to follow yet.
   ["host", "Host", "Checks on “kubesphere-host”"],
   ["proxy-address", "Proxy address", "Proxy address of “kubesphere-host”"],
-  ["add-cluster", "Add cluster", "The proxy address comes first"],
+  ["add-cluster", "Add cluster", "Add a cluster to “kubesphere-host”"],
   ["join", "Join", "No cluster waiting to join"],
-  ["clusters", "Clusters & history", "Nothing changed yet"],
+  ["clusters", "Clusters & history", "Clusters of “kubesphere-host”"],
 ];
 
 describe("the app window", () => {
