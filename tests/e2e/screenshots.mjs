@@ -164,6 +164,7 @@ try {
   await (await browser.$('button.tag-suggestion[data-tag="env=production"]')).click();
   await (await browser.$("#cluster-provider")).setValue("Amazon EKS");
   await (await browser.$("#cluster-description")).setValue("Edge site 1, joined through tower");
+  await browser.waitUntil(async () => /33/.test(await textOf(browser, '[data-testid="description-counter"]')), { timeout: 5_000 });
   await save("en-sandbox-4b-add-cluster-basic.png");
   for (let step = 0; step < 3; step += 1) await (await browser.$('[data-testid="wizard-next"]')).click();
   await save("en-sandbox-4c-add-cluster-config.png");
@@ -196,7 +197,8 @@ try {
   await (await browser.$('[data-testid="clusters-table"] tr[data-cluster="edge-1"] button[data-action="remove"]')).click();
   await (await browser.$('[data-testid="remove-dialog"] section.removal-side[data-side="member"] li[data-object]')).waitForDisplayed({ timeout: 20_000 });
   await (await browser.$("#remove-confirm")).setValue("edge-1");
-  await save("en-sandbox-6b-remove-dialog.png");
+  await (await browser.$('[data-testid="remove-confirm-button"]')).waitForEnabled({ timeout: 5_000 });
+  await save("en-sandbox-6b-remove-dialog.png", "#remove-confirm");
 } finally {
   await healthy.close();
 }
