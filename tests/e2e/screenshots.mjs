@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openApp, textOf } from "./session.mjs";
+import { walkWizardToReview } from "./wizard.mjs";
 
 const out = resolve(import.meta.dirname, "../../docs/screenshots");
 mkdirSync(out, { recursive: true });
@@ -166,9 +167,9 @@ try {
   await (await browser.$("#cluster-description")).setValue("Edge site 1, joined through tower");
   await browser.waitUntil(async () => /33/.test(await textOf(browser, '[data-testid="description-counter"]')), { timeout: 5_000 });
   await save("en-sandbox-4b-add-cluster-basic.png");
-  for (let step = 0; step < 3; step += 1) await (await browser.$('[data-testid="wizard-next"]')).click();
+  await walkWizardToReview(browser, "config");
   await save("en-sandbox-4c-add-cluster-config.png");
-  await (await browser.$('[data-testid="wizard-next"]')).click();
+  await walkWizardToReview(browser);
   await textOf(browser, '[data-testid="review"]');
   await save("en-sandbox-4d-add-cluster-review.png");
   await (await browser.$('[data-testid="wizard-create"]')).click();
@@ -216,7 +217,7 @@ try {
   await (await browser.$("#cluster-name")).waitForDisplayed({ timeout: 15_000 });
   await (await browser.$("#cluster-name")).setValue("edge-2");
   await browser.waitUntil(async () => (await (await browser.$('[data-testid="name-check"]')).getAttribute("data-state")) === "free", { timeout: 10_000 });
-  for (let step = 0; step < 4; step += 1) await (await browser.$('[data-testid="wizard-next"]')).click();
+  await walkWizardToReview(browser);
   await (await browser.$('[data-testid="wizard-create"]')).click();
   await (await browser.$('[data-testid="go-to-join"]')).click();
   await (await browser.$('[data-testid="diagnoses"] li[data-code="towerNotRunning"]')).waitForDisplayed({ timeout: 30_000 });

@@ -82,6 +82,10 @@ pub enum ProxyAddressCommand {
     Restore,
     /// Check from this machine that something answers at the address (tower serves /health).
     Probe(ProbeArgs),
+    /// Members joined from this machine whose agent still dials another address than tower
+    /// gives now (after the address changed); exit 1 when there are any. Re-point one with
+    /// `cluster join NAME --member-context M`.
+    Stale,
 }
 
 #[derive(Debug, Args)]

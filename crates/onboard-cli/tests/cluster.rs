@@ -730,6 +730,49 @@ async fn without_a_proxy_address_the_join_stops_with_towers_reason_and_the_proxy
     assert!(report.get("added").is_none(), "join adds nothing");
     let token = w.token("member2").await;
     assert!(!text(&out.stdout).contains(&token) && !text(&out.stderr).contains(&token));
+
+    // Moving the address leaves the agent on the old one until it is re-applied.
+    let stale = ["proxy-address", "stale", "--context", HOST];
+    let out = w.cli(&stale).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let node_port = w
+        .sandbox
+        .host
+        .get("v1", "Service", "kubesphere-system", "tower")
+        .unwrap()["spec"]["ports"][0]["nodePort"]
+        .as_u64()
+        .unwrap();
+    let moved = format!("http://{}:{node_port}", kube_sandbox::NODE_EXTERNAL_IP);
+    let out = w
+        .cli(&["proxy-address", "set", &moved, "--context", HOST])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = w.cli(&stale).await;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "member2: dials http://139.198.120.120:30000, tower gives {moved}"
+        )),
+        "{out:?}"
+    );
+    let out = w
+        .cli(&[
+            "cluster",
+            "join",
+            "member2",
+            "--host-context",
+            HOST,
+            "--member-context",
+            MEMBER,
+            "--wait",
+            "--timeout",
+            "60s",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(text(&out.stderr).contains("updated"), "{out:?}");
+    let out = w.cli(&stale).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

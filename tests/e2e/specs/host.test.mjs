@@ -5,29 +5,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { openApp, textOf } from "../session.mjs";
+import { runChecks } from "../host-checks.mjs";
 
 const ADDRESS = "http://139.198.120.120:30000";
-
-async function verdicts(browser) {
-  const found = {};
-  for (const row of await browser.$$("li[data-check]")) {
-    found[await row.getAttribute("data-check")] = await row.getAttribute("data-verdict");
-  }
-  return found;
-}
-
-/** Runs the checks and waits until every one has its verdict. */
-async function runChecks(browser) {
-  await (await browser.$('[data-testid="stage-host"] section.host-checks header button')).click();
-  await browser.waitUntil(
-    async () => {
-      const found = await verdicts(browser);
-      return Object.keys(found).length === 9 && !Object.values(found).includes("pending");
-    },
-    { timeout: 30_000, timeoutMsg: "the host checks did not all finish" },
-  );
-  return verdicts(browser);
-}
 
 describe("host readiness and the proxy address", () => {
   let app;

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { openApp, textOf } from "../session.mjs";
+import { walkWizardToReview } from "../wizard.mjs";
 
 const targetDir = process.env.CARGO_TARGET_DIR ?? "/var/cache/ks-onboard/target";
 const CLI = join(targetDir, "debug", "ks-onboard-cli");
@@ -63,7 +64,7 @@ async function addCluster(browser, name, { tag } = {}) {
   });
   if (tag) await (await browser.$(`button.tag-suggestion[data-tag="${tag}"]`)).click();
   await (await browser.$("#cluster-provider")).setValue("Amazon EKS");
-  for (let step = 0; step < 4; step += 1) await (await browser.$('[data-testid="wizard-next"]')).click();
+  await walkWizardToReview(browser);
   const review = await textOf(browser, '[data-testid="review"]');
   assert.match(review, /joinFederation: true/);
   await (await browser.$('[data-testid="wizard-create"]')).click();
@@ -160,6 +161,7 @@ describe("add a cluster and join it through tower, in the real window", () => {
     await (await browser.$("#remove-confirm")).addValue("r");
     await confirm.click();
     await (await browser.$('[data-testid="remove-close"]')).waitForDisplayed({ timeout: 30_000 });
+    await (await browser.$('[data-testid="remove-close"]')).click();
     assert.doesNotMatch(kubectl(host, "--context", "sandbox-host", "get", "clusters", "-o", "name"), /e2e-member/);
     assert.doesNotMatch(kubectl(member, "get", "namespaces", "-o", "name"), /kubesphere-system/);
     assert.doesNotMatch(kubectl(member, "get", "clusterrolebindings", "-o", "name"), /\/tower$/m);
@@ -167,8 +169,6 @@ describe("add a cluster and join it through tower, in the real window", () => {
 
   it("explains a join whose tower stopped, and rolls it back", async () => {
     const { browser } = app;
-    await (await browser.$("body")).click();
-    await browser.keys(["Escape"]);
     await addCluster(browser, "e2e-stuck");
     await (await browser.$('[data-testid="manifest-yaml"]')).waitForDisplayed({ timeout: 20_000 });
     kubectl(host, "--context", "sandbox-host", "-n", "kubesphere-system", "scale", "deploy", "tower", "--replicas=0");

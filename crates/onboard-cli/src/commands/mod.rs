@@ -37,6 +37,7 @@ pub fn run(cli: &Cli) -> onboard_core::Result<()> {
             ProxyAddressCommand::Set(args) => proxy_address::set(&cli.global, args),
             ProxyAddressCommand::Restore => proxy_address::restore(&cli.global),
             ProxyAddressCommand::Probe(args) => proxy_address::probe(&cli.global, args),
+            ProxyAddressCommand::Stale => proxy_address::stale(&cli.global),
         },
         Command::Cluster(command) => match command {
             ClusterCommand::Add(args) => cluster::add(&cli.global, args),

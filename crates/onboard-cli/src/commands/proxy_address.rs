@@ -3,6 +3,7 @@
 use super::host::{client_settings, host_context, no_names};
 use crate::cli::{GlobalArgs, Output, ProbeArgs, SetAddressArgs};
 use crate::output::{self, Document};
+use onboard_core::join::stale;
 use onboard_core::kubeconfig::client;
 use onboard_core::kubeconfig::load::Merged;
 use onboard_core::kubeconfig::store::Store;
@@ -10,6 +11,7 @@ use onboard_core::kubesphere::address::{self, AddressOrigin, AddressReport};
 use onboard_core::kubesphere::diff::Change;
 use onboard_core::kubesphere::publish::{self, SetPlan, Target};
 use onboard_core::kubesphere::{proxy_url, reachability, restart};
+use onboard_core::vault::OsKeyring;
 use serde::Serialize;
 use std::future::Future;
 
@@ -201,5 +203,59 @@ pub fn probe(global: &GlobalArgs, args: &ProbeArgs) -> onboard_core::Result<()> 
             format!("nothing healthy answers at {} from this machine", result.url),
         )
         .with_hint("check the port forward and firewall; members may still reach it if this machine is on another network"))
+    }
+}
+
+/// `proxy-address stale`: joined members whose agent dials an old address.
+pub fn stale(global: &GlobalArgs) -> onboard_core::Result<()> {
+    no_names(global)?;
+    let workspace = super::contexts::workspace(global)?;
+    let data_dir = Store::default_dir()?;
+    let stale = with_host(global, |host, context| async move {
+        let mut clients = Vec::new();
+        for member in stale::joined_members(&data_dir, &context)? {
+            let client = match workspace.with_credentials(&member.member_context, &OsKeyring::new())
+            {
+                Ok(merged) => {
+                    client::client_for(&merged, &member.member_context, &client_settings())
+                        .await
+                        .map(|(client, _)| client)
+                        .map_err(onboard_core::Error::from)
+                }
+                Err(error) => Err(error),
+            };
+            clients.push((member, client));
+        }
+        stale::stale_agents(&host, &clients).await
+    })?;
+    if !document(global, &stale)? {
+        if stale.is_empty() {
+            println!("every member joined from here dials the address tower gives now");
+        }
+        for agent in &stale {
+            match (&agent.dials, &agent.problem) {
+                (Some(dials), _) => println!(
+                    "{}: dials {dials}, tower gives {}; re-point it: ks-onboard-cli cluster join {} --member-context {}",
+                    agent.cluster, agent.expected, agent.cluster, agent.member_context
+                ),
+                (None, problem) => println!(
+                    "{}: member {} could not be read ({})",
+                    agent.cluster,
+                    agent.member_context,
+                    problem.as_deref().unwrap_or("unknown")
+                ),
+            }
+        }
+    }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(onboard_core::Error::invalid_input(format!(
+            "{} joined member(s) do not dial the current proxy address",
+            stale.len()
+        ))
+        .with_hint(
+            "re-apply their agent.yaml with `ks-onboard-cli cluster join NAME --member-context M`",
+        ))
     }
 }
