@@ -208,7 +208,7 @@ pub async fn program(world: Arc<World>, instance: Instance) {
     let argv = instance.argv();
     let exit_code = match agent_flags::parse(argv.get(1..).unwrap_or_default()) {
         Err(error) => {
-            log.text(&agent_flags::failure(&error, world.member.now()));
+            log.text(&agent_flags::failure(&error.0, world.member.now()));
             1
         }
         Ok(Command::Help) => {

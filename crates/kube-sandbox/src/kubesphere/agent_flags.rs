@@ -5,6 +5,7 @@
 //! `Error: …` and the usage, then `log.Fatalln` the error, exit 1; `--help` prints the help,
 //! exit 0. Every text was checked against a build of those libraries (Go 1.19, as TOWER's).
 
+use crate::error::Reported;
 use std::time::Duration;
 
 /// What the agent runs with (TOWER `pkg/agent/options.go`).
@@ -161,7 +162,7 @@ fn takes_no_value(kind: Kind) -> bool {
 
 /// Reads the words after the binary (the container's command and args) as pflag does:
 /// flags anywhere, `--` ends them, other words are arguments the agent ignores.
-pub fn parse(words: &[&str]) -> Result<Command, String> {
+pub fn parse(words: &[&str]) -> Result<Command, Reported> {
     let mut options = Options::default();
     let mut help = false;
     let mut rest = words.iter().copied();
@@ -174,7 +175,7 @@ pub fn parse(words: &[&str]) -> Result<Command, String> {
         }
         let found = if let Some(long) = word.strip_prefix("--") {
             if long.is_empty() || long.starts_with(['-', '=']) {
-                return Err(format!("bad flag syntax: {word}"));
+                return Err(format!("bad flag syntax: {word}").into());
             }
             let (name, inline) = match long.split_once('=') {
                 Some((n, v)) => (n, Some(v.to_string())),
@@ -216,7 +217,7 @@ fn kind_of(name: &str) -> Option<Kind> {
 fn short<'a>(
     shorthands: &str,
     rest: &mut impl Iterator<Item = &'a str>,
-) -> Result<Vec<(&'static str, String)>, String> {
+) -> Result<Vec<(&'static str, String)>, Reported> {
     let mut found = Vec::new();
     let mut letters = shorthands;
     while let Some(letter) = letters.chars().next() {
@@ -242,7 +243,7 @@ fn short<'a>(
     Ok(found)
 }
 
-fn set(options: &mut Options, help: &mut bool, name: &str, value: &str) -> Result<(), String> {
+fn set(options: &mut Options, help: &mut bool, name: &str, value: &str) -> Result<(), Reported> {
     let kind = kind_of(name).unwrap_or(Kind::Text);
     let invalid = |why: String| {
         format!(
@@ -254,7 +255,7 @@ fn set(options: &mut Options, help: &mut bool, name: &str, value: &str) -> Resul
     match kind {
         Kind::Text => {}
         Kind::Duration => {
-            let nanos = parse_duration(value).map_err(invalid)?;
+            let nanos = parse_duration(value).map_err(|e| invalid(e.0))?;
             match name {
                 "keepalive" => options.keepalive = nanos,
                 _ => options.max_retry_interval = Duration::from_nanos(nanos.max(0).unsigned_abs()),
@@ -499,8 +500,8 @@ fn parse_int(value: &str, base: u32, bits: u32) -> Result<i64, NumError> {
 }
 
 /// `time.ParseDuration`, to nanoseconds.
-fn parse_duration(value: &str) -> Result<i64, String> {
-    let invalid = || format!("time: invalid duration {}", time_quote(value));
+fn parse_duration(value: &str) -> Result<i64, Reported> {
+    let invalid = || Reported(format!("time: invalid duration {}", time_quote(value)));
     let (negative, mut rest) = match value.as_bytes().first() {
         Some(b'-') => (true, &value[1..]),
         Some(b'+') => (false, &value[1..]),
@@ -531,10 +532,10 @@ fn parse_duration(value: &str) -> Result<i64, String> {
             .unwrap_or(after.len());
         let (unit, next) = after.split_at(unit_len);
         if unit.is_empty() {
-            return Err(format!(
+            return Err(Reported(format!(
                 "time: missing unit in duration {}",
                 time_quote(value)
-            ));
+            )));
         }
         let scale: u128 = match unit {
             "ns" => 1,
@@ -544,11 +545,11 @@ fn parse_duration(value: &str) -> Result<i64, String> {
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
             _ => {
-                return Err(format!(
+                return Err(Reported(format!(
                     "time: unknown unit {} in duration {}",
                     time_quote(unit),
                     time_quote(value)
-                ))
+                )))
             }
         };
         let whole: u128 = if whole.is_empty() {
@@ -583,7 +584,7 @@ mod tests {
     use super::*;
 
     fn run(words: &[&str]) -> Result<Options, String> {
-        match parse(words)? {
+        match parse(words).map_err(|e| e.0)? {
             Command::Run(options) => Ok(options),
             Command::Help => Err("help".into()),
         }

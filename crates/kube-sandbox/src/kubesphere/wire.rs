@@ -5,6 +5,7 @@
 //! credential with its validity window, then the agent's name and token.
 
 use crate::clock::{format_rfc3339, parse_rfc3339};
+use crate::error::Reported;
 use std::time::{Duration, SystemTime};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -77,7 +78,7 @@ pub fn credential(host_now: SystemTime) -> String {
 
 /// Whether the credential holds at `now` (the agent's clock), in Go crypto/x509's words
 /// when it does not (Go 1.19, as tower's agent is built: no `tls:` prefix yet).
-pub fn verify_credential(line: &str, now: SystemTime) -> Result<(), String> {
+pub fn verify_credential(line: &str, now: SystemTime) -> Result<(), Reported> {
     let mut words = line.trim_end().split(' ').skip(1);
     let (Some(not_before), Some(not_after)) = (words.next(), words.next()) else {
         return Err("x509: malformed certificate".into());
@@ -88,14 +89,14 @@ pub fn verify_credential(line: &str, now: SystemTime) -> Result<(), String> {
     let now_text = format_rfc3339(now);
     let invalid = "x509: certificate has expired or is not yet valid";
     if now < from {
-        return Err(format!(
+        return Err(Reported(format!(
             "{invalid}: current time {now_text} is before {not_before}"
-        ));
+        )));
     }
     if now > until {
-        return Err(format!(
+        return Err(Reported(format!(
             "{invalid}: current time {now_text} is after {not_after}"
-        ));
+        )));
     }
     Ok(())
 }
@@ -126,8 +127,8 @@ mod tests {
         );
         assert!(verify_credential(&line, host + Duration::from_secs(299)).is_ok());
         let behind = verify_credential(&line, host - Duration::from_secs(600)).unwrap_err();
-        assert_eq!(behind, "x509: certificate has expired or is not yet valid: current time 2026-12-01T21:45:16Z is before 2026-12-01T21:50:16Z");
+        assert_eq!(behind.0, "x509: certificate has expired or is not yet valid: current time 2026-12-01T21:45:16Z is before 2026-12-01T21:50:16Z");
         let ahead = verify_credential(&line, host + Duration::from_secs(3600)).unwrap_err();
-        assert_eq!(ahead, "x509: certificate has expired or is not yet valid: current time 2026-12-01T22:55:16Z is after 2026-12-01T22:00:16Z");
+        assert_eq!(ahead.0, "x509: certificate has expired or is not yet valid: current time 2026-12-01T22:55:16Z is after 2026-12-01T22:00:16Z");
     }
 }
