@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use onboard_core::join::add::{self, AddOutcome, ClusterPreview, FormOptions, HostTarget};
-use onboard_core::join::agent::{self, ManifestView};
+use onboard_core::join::agent::{self, AgentManifest, ManifestView};
 use onboard_core::join::apply::{self, ApplyOutcome, ApplyPlan, ApplyStep, MemberTarget};
 use onboard_core::join::clusters::{self, ClusterSummary};
 use onboard_core::join::form::{ClusterForm, FieldProblem};
@@ -119,6 +119,18 @@ pub async fn export_agent_manifest(
     Ok(path.display().to_string())
 }
 
+/// agent.yaml of `cluster` from the host, and a client for the member it goes to.
+async fn manifest_and_member(
+    state: &AppState,
+    host_context: &str,
+    member_context: &str,
+    cluster: &str,
+) -> onboard_core::Result<(AgentManifest, kube::Client)> {
+    let host = client(state, host_context).await?;
+    let member = client(state, member_context).await?;
+    Ok((agent::fetch(&host, cluster).await?, member))
+}
+
 /// What applying agent.yaml to the member would do (server dry run of each object).
 #[tauri::command]
 #[specta::specta]
@@ -128,9 +140,9 @@ pub async fn plan_agent_apply(
     member_context: String,
     cluster: String,
 ) -> onboard_core::Result<ApplyPlan> {
-    let host = client(&state, &host_context).await?;
-    let member = client(&state, &member_context).await?;
-    apply::plan(&member, &agent::fetch(&host, &cluster).await?).await
+    let (manifest, member) =
+        manifest_and_member(&state, &host_context, &member_context, &cluster).await?;
+    apply::plan(&member, &manifest).await
 }
 
 /// Whether the member's nodes reach tower at the address agent.yaml carries (one short-lived
@@ -143,11 +155,9 @@ pub async fn probe_member_reach(
     member_context: String,
     cluster: String,
 ) -> onboard_core::Result<ReachReport> {
-    let host = client(&state, &host_context).await?;
-    let member = client(&state, &member_context).await?;
-    let view = agent::fetch(&host, &cluster).await?.view();
-    let server = view
-        .proxy_server
+    let (manifest, member) =
+        manifest_and_member(&state, &host_context, &member_context, &cluster).await?;
+    let server = agent::agent_flag(&manifest.documents, "--proxy-server")
         .ok_or_else(|| onboard_core::Error::invalid_input("agent.yaml names no --proxy-server"))?;
     probe::from_member(
         &member,
@@ -168,9 +178,8 @@ pub async fn apply_agent(
     cluster: String,
     on_step: Channel<ApplyStep>,
 ) -> onboard_core::Result<ApplyOutcome> {
-    let host = client(&state, &host_context).await?;
-    let member = client(&state, &member_context).await?;
-    let manifest = agent::fetch(&host, &cluster).await?;
+    let (manifest, member) =
+        manifest_and_member(&state, &host_context, &member_context, &cluster).await?;
     let data_dir = state.data_dir();
     let target = MemberTarget {
         client: &member,
@@ -271,6 +280,36 @@ pub async fn list_clusters(
     .await
 }
 
+/// What a removal works with: both clients and the data directory holding the records.
+struct RemovalClients {
+    host: kube::Client,
+    member: Option<kube::Client>,
+    data_dir: PathBuf,
+}
+
+impl RemovalClients {
+    async fn connect(
+        state: &AppState,
+        host_context: &str,
+        member_context: Option<&str>,
+    ) -> onboard_core::Result<Self> {
+        Ok(Self {
+            host: client(state, host_context).await?,
+            member: optional_client(state, member_context).await?,
+            data_dir: state.data_dir(),
+        })
+    }
+
+    fn targets<'a>(&'a self, host_context: &'a str) -> Targets<'a> {
+        Targets {
+            host: &self.host,
+            host_context,
+            member: self.member.as_ref(),
+            data_dir: &self.data_dir,
+        }
+    }
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn plan_cluster_removal(
@@ -279,15 +318,8 @@ pub async fn plan_cluster_removal(
     member_context: Option<String>,
     cluster: String,
 ) -> onboard_core::Result<RemovalPlan> {
-    let host = client(&state, &host_context).await?;
-    let member = optional_client(&state, member_context.as_deref()).await?;
-    let data_dir = state.data_dir();
-    let targets = Targets {
-        host: &host,
-        host_context: &host_context,
-        member: member.as_ref(),
-        data_dir: &data_dir,
-    };
+    let clients = RemovalClients::connect(&state, &host_context, member_context.as_deref()).await?;
+    let targets = clients.targets(&host_context);
     remove::plan(&targets, &cluster).await
 }
 
@@ -311,15 +343,8 @@ pub async fn remove_cluster(
         )));
     }
     state.stop_watch(&cluster);
-    let host = client(&state, &host_context).await?;
-    let member = optional_client(&state, member_context.as_deref()).await?;
-    let data_dir = state.data_dir();
-    let targets = Targets {
-        host: &host,
-        host_context: &host_context,
-        member: member.as_ref(),
-        data_dir: &data_dir,
-    };
+    let clients = RemovalClients::connect(&state, &host_context, member_context.as_deref()).await?;
+    let targets = clients.targets(&host_context);
     remove::remove(&targets, &cluster, |step| {
         let _ = on_step.send(step.clone());
     })

@@ -209,19 +209,16 @@ pub fn probe(global: &GlobalArgs, args: &ProbeArgs) -> onboard_core::Result<()> 
 /// `proxy-address stale`: joined members whose agent dials an old address.
 pub fn stale(global: &GlobalArgs) -> onboard_core::Result<()> {
     no_names(global)?;
+    let (context, host_merged) = host_context(global)?;
     let workspace = super::contexts::workspace(global)?;
-    let data_dir = Store::default_dir()?;
-    let stale = with_host(global, |host, context| async move {
+    let members = stale::joined_members(&Store::default_dir()?, &context)?;
+    let stale = super::runtime()?.block_on(async {
+        let host = super::cluster::connect(&host_merged, &context).await?;
         let mut clients = Vec::new();
-        for member in stale::joined_members(&data_dir, &context)? {
+        for member in members {
             let client = match workspace.with_credentials(&member.member_context, &OsKeyring::new())
             {
-                Ok(merged) => {
-                    client::client_for(&merged, &member.member_context, &client_settings())
-                        .await
-                        .map(|(client, _)| client)
-                        .map_err(onboard_core::Error::from)
-                }
+                Ok(merged) => super::cluster::connect(&merged, &member.member_context).await,
                 Err(error) => Err(error),
             };
             clients.push((member, client));

@@ -37,7 +37,7 @@ pub fn agent_yaml(global: &GlobalArgs, args: &AgentYamlArgs) -> Result<()> {
     if args.redacted {
         print!("{}", view.yaml);
     } else {
-        eprintln!("note: it holds the join token: apply it (kubectl create -f) and do not share it; --redacted masks it");
+        eprintln!("note: this manifest is a credential (it lets a member join and grants cluster-admin there): apply it with kubectl create -f and do not share it; --redacted masks it");
         print!("{}", manifest.yaml());
     }
     Ok(())

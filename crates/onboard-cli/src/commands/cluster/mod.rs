@@ -71,7 +71,7 @@ fn host_of(global: &GlobalArgs, flag: Option<&str>) -> Result<(String, Merged)> 
     Ok((name.to_owned(), merged_for(global, name)?))
 }
 
-async fn connect(merged: &Merged, context: &str) -> Result<kube::Client> {
+pub(super) async fn connect(merged: &Merged, context: &str) -> Result<kube::Client> {
     Ok(client::client_for(merged, context, &client_settings())
         .await?
         .0)
