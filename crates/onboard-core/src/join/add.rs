@@ -179,17 +179,40 @@ fn new_tag_id() -> String {
         .collect()
 }
 
-pub async fn preview(client: &kube::Client, form: &ClusterForm) -> Result<ClusterPreview> {
+/// What the form becomes on this host: its problems, tags resolved to Label ids, the
+/// creator and the Cluster object. The host is read side by side.
+struct Drafted {
+    problems: Vec<FieldProblem>,
+    resolved: ResolvedTags,
+    creator: Option<String>,
+    cluster: Value,
+}
+
+async fn draft(client: &kube::Client, form: &ClusterForm) -> Result<Drafted> {
     let (tags, creator, problems) =
         tokio::join!(host_tags(client), whoami(client), problems(client, form));
     let tags = tags.map_err(|e| e.into_error("list the host's cluster tags"))?;
     let resolved = resolve_tags(&form.tags, &tags);
-    let object = cluster_object::build(form, creator.as_deref(), &resolved.ids);
-    Ok(ClusterPreview {
+    let cluster = cluster_object::build(form, creator.as_deref(), &resolved.ids);
+    Ok(Drafted {
         problems: problems?,
-        yaml: serde_yaml::to_string(&object).unwrap_or_default(),
-        placements: cluster_object::placements(form, creator.as_deref(), &resolved.ids),
-        new_tags: resolved.new.into_iter().map(|(_, t)| t).collect(),
+        resolved,
+        creator,
+        cluster,
+    })
+}
+
+pub async fn preview(client: &kube::Client, form: &ClusterForm) -> Result<ClusterPreview> {
+    let drafted = draft(client, form).await?;
+    Ok(ClusterPreview {
+        problems: drafted.problems,
+        yaml: serde_yaml::to_string(&drafted.cluster).unwrap_or_default(),
+        placements: cluster_object::placements(
+            form,
+            drafted.creator.as_deref(),
+            &drafted.resolved.ids,
+        ),
+        new_tags: drafted.resolved.new.into_iter().map(|(_, t)| t).collect(),
     })
 }
 
@@ -229,16 +252,15 @@ pub struct AddOutcome {
 /// after it. A failure after the first write takes back what was written.
 pub async fn add(target: &HostTarget<'_>, form: &ClusterForm, dry_run: bool) -> Result<AddOutcome> {
     let client = target.client;
-    let problems = problems(client, form).await?;
+    let Drafted {
+        problems,
+        resolved,
+        cluster,
+        ..
+    } = draft(client, form).await?;
     if !problems.is_empty() {
         return Err(form::into_error(&problems));
     }
-    let tags = host_tags(client)
-        .await
-        .map_err(|e| e.into_error("list the host's cluster tags"))?;
-    let resolved = resolve_tags(&form.tags, &tags);
-    let creator = whoami(client).await;
-    let cluster = cluster_object::build(form, creator.as_deref(), &resolved.ids);
     let labels: Vec<Value> = resolved
         .new
         .iter()
