@@ -3,7 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openApp, textOf } from "./session.mjs";
+import { chooseSandboxRoles, openApp, textOf } from "./session.mjs";
 import { walkWizardToReview } from "./wizard.mjs";
 
 const out = resolve(import.meta.dirname, "../../docs/screenshots");
@@ -82,10 +82,7 @@ try {
 const sandbox = await openApp({ args: ["--sandbox", "healthy"] });
 try {
   await (await sandbox.browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
-  await (await sandbox.browser.$('tr[data-context="sandbox-host"]')).waitForDisplayed({ timeout: 10_000 });
-  await (await sandbox.browser.$('tr[data-context="sandbox-host"]').$("button=Host")).click();
-  await (await sandbox.browser.$('tr[data-context="sandbox-member"]').$("button=Member")).click();
-  await sandbox.browser.waitUntil(async () => /sandbox-member/.test(await textOf(sandbox.browser, '[data-testid="status-member"]')));
+  await chooseSandboxRoles(sandbox.browser);
   const file = join(out, "en-sandbox-1-kubeconfigs.png");
   await sandbox.browser.saveScreenshot(file);
   console.log(`saved ${file}`);
@@ -104,10 +101,7 @@ try {
     console.log(`saved ${file}`);
   };
   await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
-  await (await browser.$('tr[data-context="sandbox-host"]')).waitForDisplayed({ timeout: 10_000 });
-  await (await browser.$('tr[data-context="sandbox-host"]').$("button=Host")).click();
-  await (await browser.$('tr[data-context="sandbox-member"]').$("button=Member")).click();
-  await browser.waitUntil(async () => /sandbox-member/.test(await textOf(browser, '[data-testid="status-member"]')));
+  await chooseSandboxRoles(browser);
   await (await browser.$("button=Test connection")).click();
   await browser.waitUntil(async () => /Connected/.test(await (await browser.$("body")).getText()), { timeout: 20_000 });
   await (await browser.$(".connection-tests")).scrollIntoView();
@@ -146,10 +140,7 @@ try {
     console.log(`saved ${file}`);
   };
   await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
-  await (await browser.$('tr[data-context="sandbox-host"]')).waitForDisplayed({ timeout: 10_000 });
-  await (await browser.$('tr[data-context="sandbox-host"]').$("button=Host")).click();
-  await (await browser.$('tr[data-context="sandbox-member"]').$("button=Member")).click();
-  await browser.waitUntil(async () => /sandbox-member/.test(await textOf(browser, '[data-testid="status-member"]')));
+  await chooseSandboxRoles(browser);
 
   await (await browser.$('nav [data-stage="add-cluster"]')).click();
   await (await browser.$("#cluster-name")).waitForDisplayed({ timeout: 15_000 });
@@ -209,10 +200,7 @@ const stuck = await openApp({ args: ["--sandbox", "extension-disabled"] });
 try {
   const { browser } = stuck;
   await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
-  await (await browser.$('tr[data-context="sandbox-host"]')).waitForDisplayed({ timeout: 10_000 });
-  await (await browser.$('tr[data-context="sandbox-host"]').$("button=Host")).click();
-  await (await browser.$('tr[data-context="sandbox-member"]').$("button=Member")).click();
-  await browser.waitUntil(async () => /sandbox-member/.test(await textOf(browser, '[data-testid="status-member"]')));
+  await chooseSandboxRoles(browser);
   await (await browser.$('nav [data-stage="add-cluster"]')).click();
   await (await browser.$("#cluster-name")).waitForDisplayed({ timeout: 15_000 });
   await (await browser.$("#cluster-name")).setValue("edge-2");

@@ -91,3 +91,11 @@ export async function textOf(browser, selector) {
   await element.waitForDisplayed({ timeout: 10_000 });
   return element.getText();
 }
+
+/** Makes the sandbox's contexts the host and the member, and waits for the status bar. */
+export async function chooseSandboxRoles(browser) {
+  await (await browser.$('tr[data-context="sandbox-host"]')).waitForDisplayed({ timeout: 15_000 });
+  await (await browser.$('tr[data-context="sandbox-host"]').$("button=Host")).click();
+  await (await browser.$('tr[data-context="sandbox-member"]').$("button=Member")).click();
+  await browser.waitUntil(async () => /sandbox-member/.test(await textOf(browser, '[data-testid="status-member"]')));
+}

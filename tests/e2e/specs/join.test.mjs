@@ -9,7 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { openApp, textOf } from "../session.mjs";
+import { chooseSandboxRoles, openApp, textOf } from "../session.mjs";
 import { walkWizardToReview } from "../wizard.mjs";
 
 const targetDir = process.env.CARGO_TARGET_DIR ?? "/var/cache/ks-onboard/target";
@@ -44,13 +44,6 @@ async function startSandbox(dir) {
     child.once("exit", (code) => reject(new Error(`sandbox up exited ${code}: ${seen}`)));
   });
   return child;
-}
-
-async function chooseRoles(browser) {
-  await (await browser.$('tr[data-context="sandbox-host"]')).waitForDisplayed({ timeout: 15_000 });
-  await (await browser.$('tr[data-context="sandbox-host"]').$("button=Host")).click();
-  await (await browser.$('tr[data-context="sandbox-member"]').$("button=Member")).click();
-  await browser.waitUntil(async () => /sandbox-member/.test(await textOf(browser, '[data-testid="status-member"]')));
 }
 
 /** Fills Basic information, walks the wizard to Review and creates the cluster. */
@@ -115,7 +108,7 @@ describe("add a cluster and join it through tower, in the real window", () => {
     app = await openApp({ args, env });
     const { browser } = app;
     await browser.execute(() => localStorage.clear());
-    await chooseRoles(browser);
+    await chooseSandboxRoles(browser);
     await addCluster(browser, "e2e-member", { tag: "env=production" });
     const cluster = JSON.parse(kubectl(host, "--context", "sandbox-host", "get", "cluster", "e2e-member", "-o", "json"));
     assert.equal(cluster.spec.connection.type, "proxy");
