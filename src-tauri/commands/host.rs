@@ -112,5 +112,12 @@ pub async fn restart_ks_apiserver(
     state: tauri::State<'_, AppState>,
     context: String,
 ) -> onboard_core::Result<String> {
-    restart::restart_ks_apiserver(&client_for(&state, &context).await?).await
+    let client = client_for(&state, &context).await?;
+    let data_dir = state.data_dir();
+    let target = Target {
+        client: &client,
+        context: &context,
+        data_dir: &data_dir,
+    };
+    restart::restart_ks_apiserver(&target).await
 }

@@ -4,6 +4,7 @@
 //! render what comes back; every failure is an [`Error`] with a kind, a message and a hint.
 
 pub mod app;
+pub mod audit;
 pub mod error;
 pub mod flow;
 pub mod join;

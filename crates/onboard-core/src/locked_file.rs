@@ -32,9 +32,27 @@ pub fn write(path: &Path, contents: &[u8]) -> crate::Result<()> {
 }
 
 /// `<file>.lock`, held while writing; removed when dropped.
-struct Lock(PathBuf);
+pub(crate) struct Lock(PathBuf);
 
 impl Lock {
+    /// Takes the lock, retrying for up to `wait` while another writer holds it (appends to
+    /// a shared log are short).
+    pub(crate) fn wait(path: &Path, wait: std::time::Duration) -> crate::Result<Self> {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match Self::take(path) {
+                Err(error)
+                    if error.kind == crate::ErrorKind::Io
+                        && with_suffix(path, ".lock").exists()
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                result => return result,
+            }
+        }
+    }
+
     fn take(path: &Path) -> crate::Result<Self> {
         let lock = with_suffix(path, ".lock");
         match std::fs::OpenOptions::new()

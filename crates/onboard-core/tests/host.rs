@@ -520,9 +520,13 @@ async fn kubesphere_3_writes_ks_installer_and_says_to_restart() {
         json!({"clusterRole": "host", "proxyPublishAddress": "http://139.198.120.120:30000"})
     );
     assert_eq!(after["spec"]["common"], before["spec"]["common"]);
-    let at = onboard_core::kubesphere::restart::restart_ks_apiserver(&client)
+    let at = onboard_core::kubesphere::restart::restart_ks_apiserver(&target)
         .await
         .unwrap();
+    let log = onboard_core::audit::list(host.data.path(), &Default::default()).unwrap();
+    let actions: Vec<&str> = log.entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["proxy-address-set", "ks-apiserver-restart"]);
+    assert_eq!(log.entries[1].user.as_deref(), Some("kubernetes-admin"));
     let deployment = host
         .sandbox
         .host

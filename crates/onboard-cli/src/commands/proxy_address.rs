@@ -124,7 +124,7 @@ pub fn set(global: &GlobalArgs, args: &SetAddressArgs) -> onboard_core::Result<(
             };
             let outcome = publish::set(&target, &url, dry_run).await?;
             let restarted = if restart && outcome.written && outcome.plan.needs_restart {
-                Some(restart::restart_ks_apiserver(&client).await?)
+                Some(restart::restart_ks_apiserver(&target).await?)
             } else {
                 None
             };

@@ -6,6 +6,7 @@
 use super::cluster_object::{self, FieldPlacement};
 use super::form::{self, ClusterForm, FieldProblem, FormField, Group, ProblemCode, Tag};
 use super::record::{self, JoinRecord};
+use crate::audit::{self, Action, Change};
 use crate::kubesphere::api::{self, ApiError};
 use crate::{Error, ErrorKind, Result};
 use serde::Serialize;
@@ -251,6 +252,41 @@ pub struct AddOutcome {
 /// Creates the Cluster (and its new tags) after a dry run of every write; `dry_run` stops
 /// after it. A failure after the first write takes back what was written.
 pub async fn add(target: &HostTarget<'_>, form: &ClusterForm, dry_run: bool) -> Result<AddOutcome> {
+    audit::ready(target.data_dir)?;
+    let result = add_unrecorded(target, form, dry_run).await;
+    let member = target
+        .member_context
+        .map_or(String::new(), |m| format!(" --member-context {m}"));
+    let change = Change::new(Action::ClusterAdd, target.context)
+        .cluster(&form.name)
+        .user(whoami(target.client).await)
+        .dry_run(dry_run)
+        .undo(format!(
+            "ks-onboard-cli cluster remove {} --host-context {}{member}",
+            form.name, target.context
+        ));
+    audit::record(target.data_dir, change, result, |outcome| {
+        let verb = if outcome.created {
+            "created"
+        } else {
+            "would create"
+        };
+        std::iter::once(format!("{verb} Cluster {}", outcome.name))
+            .chain(
+                outcome
+                    .created_tags
+                    .iter()
+                    .map(|t| format!("{verb} tag {t}")),
+            )
+            .collect()
+    })
+}
+
+async fn add_unrecorded(
+    target: &HostTarget<'_>,
+    form: &ClusterForm,
+    dry_run: bool,
+) -> Result<AddOutcome> {
     let client = target.client;
     let Drafted {
         problems,

@@ -11,6 +11,7 @@
 //! The join token is a credential: [`AgentManifest`] keeps it for applying and exporting
 //! only; what is shown ([`ManifestView`]) has it masked.
 
+use super::airgap::{self, Mirror, NeededImage};
 use super::record::ObjectId;
 use crate::kubesphere::address;
 use crate::kubesphere::api::{self, ApiError};
@@ -48,6 +49,14 @@ pub struct AgentManifest {
     pub note: Option<String>,
     pub documents: Vec<Value>,
     token: String,
+    /// The mirror the member pulls from (the Cluster Configuration's registry), when not
+    /// docker.io: the documents' images point there.
+    pub mirror: Option<Mirror>,
+    /// The host's KubeSphere version: ks-core's images are tagged with it.
+    pub ks_version: Option<String>,
+    /// The imagePullSecret applied before the agent, holding registry credentials: applied,
+    /// never printed or exported.
+    pull_secret: Option<Value>,
 }
 
 impl std::fmt::Debug for AgentManifest {
@@ -56,6 +65,7 @@ impl std::fmt::Debug for AgentManifest {
             .field("cluster", &self.cluster)
             .field("source", &self.source)
             .field("token", &MASK)
+            .field("mirror", &self.mirror)
             .finish_non_exhaustive()
     }
 }
@@ -74,6 +84,11 @@ pub struct ManifestView {
     /// The agent's `--proxy-server`.
     pub proxy_server: Option<String>,
     pub images: Vec<String>,
+    pub mirror: Option<Mirror>,
+    /// Every image the join makes the member pull: its public reference and the one pulled.
+    pub needed_images: Vec<NeededImage>,
+    /// The imagePullSecret created from the OS keyring's credentials (its name only).
+    pub pull_secret: Option<String>,
 }
 
 impl AgentManifest {
@@ -86,7 +101,59 @@ impl AgentManifest {
             note: None,
             documents,
             token,
+            mirror: None,
+            ks_version: None,
+            pull_secret: None,
         })
+    }
+
+    /// Points the agent's images at `mirror` and adds its pull secrets to the pod template.
+    pub fn use_mirror(&mut self, mirror: Mirror) {
+        airgap::rewrite(&mut self.documents, &mirror);
+        self.mirror = Some(mirror);
+    }
+
+    /// Applies `secret` (a dockerconfigjson Secret) with the agent, right after its namespace.
+    pub fn with_pull_secret(&mut self, secret: Value) {
+        self.pull_secret = Some(secret);
+    }
+
+    /// The name of the pull secret applied with the agent.
+    pub fn pull_secret_name(&self) -> Option<&str> {
+        self.pull_secret.as_ref()?["metadata"]["name"].as_str()
+    }
+
+    /// The objects to apply, in order: the manifest's, with the pull secret after the
+    /// namespace it lives in.
+    pub fn objects_to_apply(&self) -> Vec<&Value> {
+        let mut objects: Vec<&Value> = self.documents.iter().collect();
+        if let Some(secret) = &self.pull_secret {
+            let at = objects
+                .iter()
+                .position(|d| {
+                    d["kind"] == "Namespace" && d["metadata"]["name"] == airgap::NAMESPACE
+                })
+                .map_or(0, |i| i + 1);
+            objects.insert(at, secret);
+        }
+        objects
+    }
+
+    /// `text` with every credential masked: the token and the pull secret's data.
+    pub fn mask(&self, text: &str) -> String {
+        let mut text = if self.token.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(&self.token, MASK)
+        };
+        if let Some(data) = self
+            .pull_secret
+            .as_ref()
+            .and_then(|s| s["data"][".dockerconfigjson"].as_str())
+        {
+            text = text.replace(data, MASK);
+        }
+        text
     }
 
     /// The YAML as tower gives it, token included: for `kubectl create -f` on the member.
@@ -95,23 +162,27 @@ impl AgentManifest {
     }
 
     pub fn view(&self) -> ManifestView {
+        let images = images(&self.documents);
+        let registry = self
+            .mirror
+            .as_ref()
+            .map_or(airgap::PUBLIC_REGISTRY, |m| m.registry.as_str());
+        let needed_images = airgap::needed_images(&images, self.ks_version.as_deref(), registry);
         ManifestView {
             cluster: self.cluster.clone(),
             source: self.source,
             note: self.note.clone(),
             yaml: self.mask(&self.yaml()),
-            objects: self.documents.iter().map(ObjectId::of).collect(),
+            objects: self
+                .objects_to_apply()
+                .into_iter()
+                .map(ObjectId::of)
+                .collect(),
             proxy_server: agent_flag(&self.documents, "--proxy-server"),
-            images: images(&self.documents),
-        }
-    }
-
-    /// `text` with the token replaced by the mask.
-    pub fn mask(&self, text: &str) -> String {
-        if self.token.is_empty() {
-            text.to_string()
-        } else {
-            text.replace(&self.token, MASK)
+            images,
+            mirror: self.mirror.clone(),
+            needed_images,
+            pull_secret: self.pull_secret_name().map(str::to_string),
         }
     }
 
@@ -209,11 +280,8 @@ pub async fn fetch(client: &kube::Client, cluster: &str) -> Result<AgentManifest
         return Err(Error::new(ErrorKind::Unavailable, format!("tower has not initialized cluster \"{cluster}\" yet: agent.yaml has no join token until it does"))
             .with_hint("wait a few seconds; if it stays so, check that the tower extension runs on the host (Host checks) and that spec.joinFederation is true"));
     }
-    let v3 = detect::ks_version(client)
-        .await
-        .ok()
-        .flatten()
-        .is_some_and(|v| v.is_v3());
+    let version = detect::ks_version(client).await.ok().flatten();
+    let v3 = version.as_ref().is_some_and(|v| v.is_v3());
     let (source, path) = if v3 {
         let path = format!("/api/v1/namespaces/{SYSTEM_NAMESPACE}/services/ks-apiserver:80/proxy/kapis/cluster.kubesphere.io/v1alpha1/clusters/{cluster}/agent/deployment");
         (ManifestSource::KsApiserverV3, path)
@@ -222,11 +290,16 @@ pub async fn fetch(client: &kube::Client, cluster: &str) -> Result<AgentManifest
         let path = format!("/api/v1/namespaces/{}/services/{}:{}/proxy/kapis/tower.kubesphere.io/v1alpha1/deployment?cluster={cluster}", backend.0, backend.1, backend.2);
         (ManifestSource::TowerExtension, path)
     };
-    match api::get_text(client, &path).await {
-        Ok(text) => AgentManifest::from_yaml(cluster, source, &text),
-        Err(error) if unreachable_backend(&error) => render(client, &object, v3, &error).await,
-        Err(error) => Err(tower_refused(error, cluster)),
+    let mut manifest = match api::get_text(client, &path).await {
+        Ok(text) => AgentManifest::from_yaml(cluster, source, &text)?,
+        Err(error) if unreachable_backend(&error) => render(client, &object, v3, &error).await?,
+        Err(error) => return Err(tower_refused(error, cluster)),
+    };
+    manifest.ks_version = version.map(|v| v.git_version);
+    if let Some(mirror) = airgap::mirror_of_cluster(&object) {
+        manifest.use_mirror(mirror);
     }
+    Ok(manifest)
 }
 
 /// The backend Service (namespace, name, port) from the APIService's URL
@@ -326,6 +399,9 @@ async fn render(
         note: Some(format!("the host's agent.yaml endpoint could not be reached ({}); rendered from tower's template with the Cluster's token and {address}", why.describe())),
         documents,
         token,
+        mirror: None,
+        ks_version: None,
+        pull_secret: None,
     })
 }
 
@@ -375,6 +451,9 @@ mod tests {
                 false,
             ),
             token: token.clone(),
+            mirror: None,
+            ks_version: None,
+            pull_secret: None,
         };
         assert!(manifest.yaml().contains(&token));
         let view = manifest.view();

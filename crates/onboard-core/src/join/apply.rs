@@ -9,6 +9,7 @@
 use super::agent::{self, AgentManifest};
 use super::objects;
 use super::record::{self, JoinPhase, JoinRecord, ObjectId};
+use crate::audit::{self, Action, Change};
 use crate::kubesphere::api::{self, ApiError};
 use crate::{Error, ErrorKind, Result};
 use serde::Serialize;
@@ -63,8 +64,8 @@ fn creates_namespace(items: &[PlanItem], namespace: &str) -> bool {
 
 fn manifest_objects(manifest: &AgentManifest) -> Result<Vec<(ObjectId, String, Value)>> {
     manifest
-        .documents
-        .iter()
+        .objects_to_apply()
+        .into_iter()
         .map(|d| {
             let id = ObjectId::of(d);
             let path = objects::path(&id)?;
@@ -145,11 +146,49 @@ pub async fn plan(member: &kube::Client, manifest: &AgentManifest) -> Result<App
             detail,
         });
     }
+    items.extend(reused_pull_secrets(member, manifest).await?);
     Ok(ApplyPlan {
         cluster: manifest.cluster.clone(),
         items,
         other_agent,
     })
+}
+
+/// The mirror's pull secrets the member must already have (none is applied with the agent,
+/// because no credentials for the registry are saved): there, or a conflict saying so.
+/// Listed after the objects to apply.
+async fn reused_pull_secrets(
+    member: &kube::Client,
+    manifest: &AgentManifest,
+) -> Result<Vec<PlanItem>> {
+    let Some(mirror) = &manifest.mirror else {
+        return Ok(Vec::new());
+    };
+    let mut items = Vec::new();
+    for name in &mirror.pull_secrets {
+        if manifest.pull_secret_name() == Some(name.as_str()) {
+            continue;
+        }
+        let object = ObjectId {
+            api_version: "v1".into(),
+            kind: "Secret".into(),
+            namespace: super::airgap::NAMESPACE.into(),
+            name: name.clone(),
+        };
+        let found = api::get(member, &objects::path(&object)?)
+            .await
+            .map_err(|e| e.into_error(&format!("read {} on the member", object.describe())))?;
+        let (action, detail) = match found {
+            Some(_) => (PlanAction::Unchanged, format!("the member's pull secret for {}, reused", mirror.registry)),
+            None => (PlanAction::Conflict, format!("the Cluster Configuration names this pull secret, but the member has no such Secret and no credentials for {} are saved: save them (Air-gapped member, or `ks-onboard-cli registry login {}`), or create the Secret on the member", mirror.registry, mirror.registry)),
+        };
+        items.push(PlanItem {
+            object,
+            action,
+            detail: Some(detail),
+        });
+    }
+    Ok(items)
 }
 
 /// One object's progress.
@@ -184,8 +223,39 @@ pub struct MemberTarget<'a> {
 }
 
 /// Applies `manifest` to the member after a dry-run plan; refuses when the plan has a
-/// conflict. `on_step` hears each object before and after it is applied.
+/// conflict. `on_step` hears each object before and after it is applied. Each object
+/// applied is recorded in the audit log, also when a later one fails.
 pub async fn apply(
+    target: &MemberTarget<'_>,
+    manifest: &AgentManifest,
+    mut on_step: impl FnMut(&ApplyStep),
+) -> Result<ApplyOutcome> {
+    audit::ready(target.data_dir)?;
+    let mut applied = Vec::new();
+    let result = apply_unrecorded(target, manifest, |step| {
+        if step.done {
+            let verb = match step.action {
+                PlanAction::Create => "created",
+                PlanAction::Update => "updated",
+                PlanAction::Unchanged | PlanAction::Conflict => "left unchanged",
+            };
+            applied.push(format!("{verb} {} on the member", step.object.describe()));
+        }
+        on_step(step);
+    })
+    .await;
+    let mut change = Change::new(Action::AgentApply, target.context)
+        .cluster(&manifest.cluster)
+        .user(super::add::whoami(target.client).await)
+        .undo(format!(
+            "ks-onboard-cli cluster remove {} --host-context {} --member-context {}",
+            manifest.cluster, target.host_context, target.context
+        ));
+    change.changes = applied;
+    audit::record(target.data_dir, change, result, |_| Vec::new())
+}
+
+async fn apply_unrecorded(
     target: &MemberTarget<'_>,
     manifest: &AgentManifest,
     mut on_step: impl FnMut(&ApplyStep),

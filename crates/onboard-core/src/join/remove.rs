@@ -12,6 +12,7 @@ use super::apply;
 use super::cluster_object::{self, CREATOR};
 use super::objects;
 use super::record::{self, JoinPhase, JoinRecord, ObjectId};
+use crate::audit::{self, Action, Change};
 use crate::kubesphere::api::{self, ApiError};
 use crate::kubesphere::detect::SYSTEM_NAMESPACE;
 use crate::{Error, ErrorKind, Result};
@@ -459,7 +460,42 @@ pub struct RemovalOutcome {
 }
 
 /// Removes `cluster` as [`plan`] shows; stops at the first failure and says what is done.
+/// Every step taken is recorded in the audit log, also when a later one fails.
 pub async fn remove(
+    targets: &Targets<'_>,
+    cluster: &str,
+    mut on_step: impl FnMut(&RemovalStep),
+) -> Result<RemovalOutcome> {
+    audit::ready(targets.data_dir)?;
+    let mut taken = Vec::new();
+    let result = remove_unrecorded(targets, cluster, |step| {
+        if step.done {
+            let side = match step.item.side {
+                Side::Host => "host",
+                Side::Member => "member",
+            };
+            let verb = match step.item.action {
+                RemovalAction::Delete => "deleted",
+                RemovalAction::Unbind => "untagged",
+                RemovalAction::Unannotate => "unannotated",
+            };
+            taken.push(format!(
+                "{verb} {} on the {side}",
+                step.item.object.describe()
+            ));
+        }
+        on_step(step);
+    })
+    .await;
+    let mut change = Change::new(Action::ClusterRemove, targets.host_context)
+        .cluster(cluster)
+        .user(add::whoami(targets.host).await)
+        .undo(format!("add and join it again: ks-onboard-cli cluster add {cluster} --host-context {} --member-context MEMBER", targets.host_context));
+    change.changes = taken;
+    audit::record(targets.data_dir, change, result, |_| Vec::new())
+}
+
+async fn remove_unrecorded(
     targets: &Targets<'_>,
     cluster: &str,
     mut on_step: impl FnMut(&RemovalStep),

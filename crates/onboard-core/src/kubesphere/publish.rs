@@ -13,6 +13,7 @@ use super::backup::{self, Backup};
 use super::config_place::{self, AddressPlace};
 use super::diff::{self, DiffRow};
 use super::proxy_url::{self, UrlWarning};
+use crate::audit::{self, Action, Change};
 use crate::{Error, ErrorKind, Result};
 use serde::Serialize;
 use serde_json::Value;
@@ -71,8 +72,39 @@ pub async fn plan(client: &kube::Client, url: &str) -> Result<SetPlan> {
     Ok(prepare(client, url).await?.plan)
 }
 
-/// Sets the address (`dry_run`: only asks the server whether it would accept it).
+/// Sets the address (`dry_run`: only asks the server whether it would accept it), and
+/// records it in the audit log.
 pub async fn set(target: &Target<'_>, url: &str, dry_run: bool) -> Result<SetOutcome> {
+    audit::ready(target.data_dir)?;
+    let result = set_unrecorded(target, url, dry_run).await;
+    let change = Change::new(Action::ProxyAddressSet, target.context)
+        .user(crate::join::add::whoami(target.client).await)
+        .dry_run(dry_run)
+        .undo(format!(
+            "ks-onboard-cli proxy-address restore --context {}",
+            target.context
+        ));
+    audit::record(target.data_dir, change, result, |outcome| {
+        let verb = match (
+            outcome.plan.unchanged,
+            outcome.written,
+            outcome.plan.creates,
+        ) {
+            (true, _, _) => "unchanged",
+            (_, false, _) => "would write",
+            (_, true, true) => "created",
+            (_, true, false) => "wrote",
+        };
+        vec![format!(
+            "{verb} proxyPublishAddress {} in {} (was {})",
+            outcome.plan.url,
+            outcome.plan.description,
+            outcome.plan.previous_address.as_deref().unwrap_or("unset")
+        )]
+    })
+}
+
+async fn set_unrecorded(target: &Target<'_>, url: &str, dry_run: bool) -> Result<SetOutcome> {
     let prepared = prepare(target.client, url).await?;
     let mut outcome = SetOutcome {
         plan: prepared.plan.clone(),
@@ -310,7 +342,26 @@ pub struct RestoreOutcome {
 
 /// Puts back the object as it was before the newest `set` on this context. Refuses when the
 /// object changed since that write: restoring would silently undo someone else's change.
+/// Recorded in the audit log.
 pub async fn restore(target: &Target<'_>) -> Result<RestoreOutcome> {
+    audit::ready(target.data_dir)?;
+    let result = restore_unrecorded(target).await;
+    let change = Change::new(Action::ProxyAddressRestore, target.context)
+        .user(crate::join::add::whoami(target.client).await);
+    audit::record(target.data_dir, change, result, |outcome| {
+        let what = if outcome.deleted {
+            format!("deleted {} (it did not exist before)", outcome.description)
+        } else {
+            format!(
+                "restored {} from backup {}",
+                outcome.description, outcome.backup
+            )
+        };
+        vec![format!("{what}; took back {}", outcome.removed_address)]
+    })
+}
+
+async fn restore_unrecorded(target: &Target<'_>) -> Result<RestoreOutcome> {
     let (path, record) = backup::latest(&backup::dir(target.data_dir), target.context)?;
     let place = record.place;
     let current = api::get(target.client, place.path())
