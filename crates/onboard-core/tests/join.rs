@@ -981,3 +981,204 @@ async fn a_member_that_already_had_kubesphere_system_keeps_it_and_loses_only_wha
         "the member is as before, its own namespace and ConfigMap kept"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_air_gapped_member_joins_through_a_mirror_with_a_pull_secret_from_the_keyring() {
+    use kube_sandbox::{MIRROR_PASSWORD, MIRROR_USER};
+    use onboard_core::audit;
+    use onboard_core::join::airgap::{self, Mirror, RegistryCredentials};
+    use onboard_core::join::pull_check::{self, PullSecret};
+    use onboard_core::vault::MemoryVault;
+    let w = world("air-gapped").await;
+    let registry = "auth-mirror.local:5000";
+    let wait = Duration::from_secs(10);
+
+    // Detected: the public agent image cannot be pulled on this member.
+    let public = pull_check::check(
+        &w.member,
+        agent::DEFAULT_AGENT_IMAGE,
+        PullSecret::None,
+        wait,
+    )
+    .await
+    .unwrap();
+    assert!(public.unreachable_registry(), "{public:?}");
+    assert!(public.detail.contains("no such host"), "{public:?}");
+
+    let vault = MemoryVault::default();
+    let credentials = RegistryCredentials {
+        username: MIRROR_USER.into(),
+        password: MIRROR_PASSWORD.into(),
+    };
+    airgap::save_credentials(&vault, registry, &credentials).unwrap();
+    let mirror = Mirror {
+        registry: registry.into(),
+        pull_secrets: vec!["mirror-pull".into()],
+    };
+    let config = airgap::config_with(DEFAULT_CONFIG, &mirror).unwrap();
+    add::add(
+        &w.target(),
+        &ClusterForm {
+            name: "member".into(),
+            config,
+            ..ClusterForm::default()
+        },
+        false,
+    )
+    .await
+    .unwrap();
+
+    // The Cluster Configuration's mirror rewrites the agent; the keyring's login becomes
+    // the pull secret applied with it.
+    let mut manifest = w.manifest("member").await;
+    assert_eq!(manifest.mirror.as_ref(), Some(&mirror));
+    assert!(airgap::attach_pull_secret(&mut manifest, &vault).unwrap());
+    let view = manifest.view();
+    assert_eq!(
+        view.images,
+        ["auth-mirror.local:5000/kubesphere/tower:v0.2.1"]
+    );
+    assert_eq!(view.pull_secret.as_deref(), Some("mirror-pull"));
+    let mirrored: Vec<&str> = view
+        .needed_images
+        .iter()
+        .map(|i| i.mirror.as_str())
+        .collect();
+    assert!(
+        mirrored.contains(&"auth-mirror.local:5000/kubesphere/ks-apiserver:v4.1.3"),
+        "{mirrored:?}"
+    );
+    let secret = airgap::pull_secret("mirror-pull", registry, &credentials);
+    let check = pull_check::check(&w.member, &view.images[0], PullSecret::New(&secret), wait)
+        .await
+        .unwrap();
+    assert_eq!(check.pulled, Some(true), "{check:?}");
+    let without = pull_check::check(&w.member, &view.images[0], PullSecret::None, wait)
+        .await
+        .unwrap();
+    assert!(
+        without.pulled == Some(false) && without.detail.contains("401"),
+        "{without:?}"
+    );
+    assert!(
+        w.sandbox
+            .member
+            .list("v1", "Pod", Some("default"))
+            .is_empty()
+            && w.sandbox
+                .member
+                .list("v1", "Secret", Some("default"))
+                .is_empty(),
+        "the checks leave nothing behind"
+    );
+
+    let plan = apply::plan(&w.member, &manifest).await.unwrap();
+    let kinds: Vec<&str> = plan.items.iter().map(|i| i.object.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Namespace",
+            "Secret",
+            "ServiceAccount",
+            "ClusterRoleBinding",
+            "Deployment"
+        ]
+    );
+    apply::apply(&w.member_target(), &manifest, |_| {})
+        .await
+        .unwrap();
+    let (snapshot, _) = w.follow("member", Duration::from_secs(20)).await;
+    assert!(snapshot.ready, "{snapshot:#?}");
+    let ks_agent = w
+        .sandbox
+        .member
+        .get("apps/v1", "Deployment", "kubesphere-system", "ks-agent")
+        .unwrap();
+    let pod = &ks_agent["spec"]["template"]["spec"];
+    assert_eq!(
+        pod["containers"][0]["image"],
+        "auth-mirror.local:5000/kubesphere/ks-apiserver:v4.1.3"
+    );
+    assert_eq!(pod["imagePullSecrets"], json!([{"name": "mirror-pull"}]));
+
+    // Every change is in the audit log, with no credential in it.
+    let log = audit::list(w.data.path(), &Default::default()).unwrap();
+    assert_eq!(log.integrity, audit::Integrity::Intact { entries: 2 });
+    let actions: Vec<&str> = log.entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["cluster-add", "agent-apply"]);
+    assert!(
+        log.entries[1]
+            .changes
+            .contains(&"created Secret kubesphere-system/mirror-pull on the member".to_string()),
+        "{:?}",
+        log.entries[1].changes
+    );
+    let text = std::fs::read_to_string(audit::path(w.data.path())).unwrap();
+    let token = cluster_token(&w, "member");
+    for secret in [
+        token.as_str(),
+        MIRROR_PASSWORD,
+        secret["data"][".dockerconfigjson"].as_str().unwrap(),
+    ] {
+        assert!(!text.contains(secret), "the audit log holds a secret");
+        assert!(!view.yaml.contains(secret));
+    }
+
+    // Removal takes the pull secret back with the rest of the join.
+    remove::remove(&w.targets(), "member", |_| {})
+        .await
+        .unwrap();
+    assert!(w
+        .sandbox
+        .member
+        .get("v1", "Secret", "kubesphere-system", "mirror-pull")
+        .is_none());
+    let log = audit::list(w.data.path(), &Default::default()).unwrap();
+    assert_eq!(
+        log.entries.last().unwrap().action,
+        audit::Action::ClusterRemove
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_pull_secret_the_member_lacks_without_saved_credentials_blocks_the_plan() {
+    use onboard_core::join::airgap::{self, Mirror};
+    let w = world("air-gapped").await;
+    let mirror = Mirror {
+        registry: "auth-mirror.local:5000".into(),
+        pull_secrets: vec!["mirror-pull".into()],
+    };
+    add::add(
+        &w.target(),
+        &ClusterForm {
+            name: "member".into(),
+            config: airgap::config_with(DEFAULT_CONFIG, &mirror).unwrap(),
+            ..ClusterForm::default()
+        },
+        false,
+    )
+    .await
+    .unwrap();
+    let manifest = w.manifest("member").await;
+    let plan = apply::plan(&w.member, &manifest).await.unwrap();
+    let last = plan.items.last().unwrap();
+    assert_eq!(
+        (last.object.kind.as_str(), last.action),
+        ("Secret", PlanAction::Conflict)
+    );
+    assert!(
+        last.detail.as_deref().unwrap().contains("registry login"),
+        "{last:?}"
+    );
+    let error = apply::apply(&w.member_target(), &manifest, |_| {})
+        .await
+        .unwrap_err();
+    assert!(error.message.contains("mirror-pull"), "{}", error.message);
+    assert!(
+        w.sandbox
+            .member
+            .get("v1", "Namespace", "", "kubesphere-system")
+            .is_none(),
+        "nothing applied"
+    );
+}

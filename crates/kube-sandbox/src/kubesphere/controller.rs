@@ -28,21 +28,40 @@ fn is_host(cluster: &Value) -> bool {
         .is_some()
 }
 
-/// `global.imageRegistry` of the Cluster Configuration step (`spec.config`, base64 YAML).
-fn image_registry(cluster: &Value) -> String {
+/// `global` of the Cluster Configuration step (`spec.config`, base64 YAML): the chart's
+/// values for images.
+fn global_values(cluster: &Value) -> Value {
     cluster["spec"]["config"]
         .as_str()
         .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
         .and_then(|c| serde_yaml::from_slice::<Value>(&c).ok())
-        .and_then(|c| c["global"]["imageRegistry"].as_str().map(str::to_string))
+        .map(|c| c["global"].clone())
+        .unwrap_or_default()
+}
+
+/// `global.imageRegistry`, docker.io when unset.
+fn image_registry(global: &Value) -> String {
+    global["imageRegistry"]
+        .as_str()
         .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| "docker.io".into())
+        .unwrap_or("docker.io")
+        .to_string()
 }
 
 /// What the ks-core release creates on a member, in outline: the iam CRDs it needs here, the
 /// `ks-agent` Deployment (ks-apiserver + ks-controller-manager) and Service `ks-apiserver`.
 fn install_ks_core(world: &World, cluster: &Value) {
-    let registry = image_registry(cluster);
+    let global = global_values(cluster);
+    let registry = image_registry(&global);
+    // templates/ks-agent.yaml: `imagePullSecrets: {{ toYaml .Values.global.imagePullSecrets }}`.
+    let pull_secrets = global["imagePullSecrets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut pod_spec = json!({"serviceAccountName": "kubesphere"});
+    if !pull_secrets.is_empty() {
+        pod_spec["imagePullSecrets"] = json!(pull_secrets);
+    }
     let member = &world.member;
     let labels = json!({"app": "ks-agent", "tier": "backend"});
     // What Helm puts on every object it templates, and its release record (a Secret).
@@ -50,6 +69,10 @@ fn install_ks_core(world: &World, cluster: &Value) {
     let managed =
         json!({"app": "ks-agent", "tier": "backend", "app.kubernetes.io/managed-by": "Helm"});
     let container = |name: &str| json!({"name": name, "image": format!("{registry}/kubesphere/{name}:{KS_VERSION}")});
+    pod_spec["containers"] = json!([
+        container("ks-apiserver"),
+        container("ks-controller-manager")
+    ]);
     let objects = [
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}),
         super::crds::iam_cluster_role_bindings(),
@@ -57,7 +80,7 @@ fn install_ks_core(world: &World, cluster: &Value) {
             "metadata": {"name": "ks-agent", "namespace": NAMESPACE, "labels": managed, "annotations": helm},
             "spec": {"replicas": 1, "selector": {"matchLabels": labels},
                      "template": {"metadata": {"labels": labels},
-                                  "spec": {"serviceAccountName": "kubesphere", "containers": [container("ks-apiserver"), container("ks-controller-manager")]}}}}),
+                                  "spec": pod_spec}}}),
         json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ks-apiserver", "namespace": NAMESPACE, "labels": managed, "annotations": helm},
             "spec": {"selector": labels, "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 9090}]}}),
         json!({"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",

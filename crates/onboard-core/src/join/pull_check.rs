@@ -166,12 +166,18 @@ async fn failed_event(member: &kube::Client, pod: &str) -> Option<String> {
     let events = api::get(member, &format!("/api/v1/namespaces/{NAMESPACE}/events"))
         .await
         .ok()??;
-    events["items"]
+    let failed: Vec<&str> = events["items"]
         .as_array()?
         .iter()
-        .rev()
         .filter(|e| e["involvedObject"]["name"] == pod && e["reason"] == "Failed")
-        .find_map(|e| e["message"].as_str().map(str::to_string))
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    // kubelet reports "Failed to pull image …: <the registry's answer>", then "Error: ErrImagePull".
+    failed
+        .iter()
+        .find(|m| m.starts_with("Failed to pull image"))
+        .or(failed.last())
+        .map(|m| m.to_string())
 }
 
 #[cfg(test)]
