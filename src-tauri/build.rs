@@ -38,6 +38,14 @@ fn main() {
         "list_clusters",
         "plan_cluster_removal",
         "remove_cluster",
+        "check_agent_image",
+        "export_join_bundle",
+        "save_registry_login",
+        "registry_login",
+        "forget_registry_login",
+        "mirror_config",
+        "check_public_pull",
+        "audit_log",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -50,6 +50,14 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::join::list_clusters,
             commands::join::plan_cluster_removal,
             commands::join::remove_cluster,
+            commands::join::check_agent_image,
+            commands::join::export_join_bundle,
+            commands::airgap::save_registry_login,
+            commands::airgap::registry_login,
+            commands::airgap::forget_registry_login,
+            commands::airgap::mirror_config,
+            commands::airgap::check_public_pull,
+            commands::audit::audit_log,
         ])
         .typ::<onboard_core::Error>()
         .typ::<onboard_core::flow::Stage>()

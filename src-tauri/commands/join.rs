@@ -6,16 +6,23 @@
 use crate::AppState;
 use onboard_core::join::add::{self, AddOutcome, ClusterPreview, FormOptions, HostTarget};
 use onboard_core::join::agent::{self, AgentManifest, ManifestView};
+use onboard_core::join::airgap;
 use onboard_core::join::apply::{self, ApplyOutcome, ApplyPlan, ApplyStep, MemberTarget};
+use onboard_core::join::bundle::{self, BundleOutcome};
 use onboard_core::join::clusters::{self, ClusterSummary};
 use onboard_core::join::form::{ClusterForm, FieldProblem};
 use onboard_core::join::probe::{self, ReachReport};
+use onboard_core::join::pull_check::{self, PullCheck};
 use onboard_core::join::record::{self, JoinPhase, JoinRecord};
 use onboard_core::join::remove::{self, RemovalOutcome, RemovalPlan, RemovalStep, Targets};
 use onboard_core::join::stale::{self, StaleAgent};
 use onboard_core::join::watch::{self, FollowOptions, JoinSnapshot, WatchUpdate};
 use std::path::PathBuf;
+use std::time::Duration;
 use tauri::ipc::Channel;
+
+/// How long the member may take to pull an image in a pull check.
+const PULL_CHECK: Duration = Duration::from_secs(60);
 
 async fn client(state: &AppState, context: &str) -> onboard_core::Result<kube::Client> {
     super::host::client_for(state, context).await
@@ -105,14 +112,7 @@ pub async fn export_agent_manifest(
     cluster: String,
     path: String,
 ) -> onboard_core::Result<String> {
-    let path = PathBuf::from(path.trim());
-    if !path.is_absolute() {
-        return Err(onboard_core::Error::invalid_input(format!(
-            "\"{}\" is not an absolute path",
-            path.display()
-        ))
-        .with_hint("write the full path of the file, e.g. /home/me/agent.yaml"));
-    }
+    let path = absolute(&path, "/home/me/agent.yaml")?;
     agent::fetch(&client(&state, &context).await?, &cluster)
         .await?
         .export(&path)?;
@@ -128,7 +128,52 @@ async fn manifest_and_member(
 ) -> onboard_core::Result<(AgentManifest, kube::Client)> {
     let host = client(state, host_context).await?;
     let member = client(state, member_context).await?;
-    Ok((agent::fetch(&host, cluster).await?, member))
+    let mut manifest = agent::fetch(&host, cluster).await?;
+    airgap::attach_pull_secret(&mut manifest, state.vault().as_ref())?;
+    Ok((manifest, member))
+}
+
+/// Whether the member can pull the agent's image as agent.yaml names it (mirror and pull
+/// secret included), before anything is applied.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_agent_image(
+    state: tauri::State<'_, AppState>,
+    host_context: String,
+    member_context: String,
+    cluster: String,
+) -> onboard_core::Result<Option<PullCheck>> {
+    let (manifest, member) =
+        manifest_and_member(&state, &host_context, &member_context, &cluster).await?;
+    pull_check::agent_image(&member, &manifest, PULL_CHECK).await
+}
+
+/// Writes the offline bundle of `cluster` into the folder `dir` (new or empty).
+#[tauri::command]
+#[specta::specta]
+pub async fn export_join_bundle(
+    state: tauri::State<'_, AppState>,
+    context: String,
+    cluster: String,
+    dir: String,
+    include_token: bool,
+) -> onboard_core::Result<BundleOutcome> {
+    let dir = absolute(&dir, "/home/me/member-bundle")?;
+    let manifest = agent::fetch(&client(&state, &context).await?, &cluster).await?;
+    bundle::write(&dir, &manifest, include_token)
+}
+
+/// `path` as typed, when it is absolute.
+fn absolute(path: &str, example: &str) -> onboard_core::Result<PathBuf> {
+    let path = PathBuf::from(path.trim());
+    if path.is_absolute() {
+        return Ok(path);
+    }
+    Err(onboard_core::Error::invalid_input(format!(
+        "\"{}\" is not an absolute path",
+        path.display()
+    ))
+    .with_hint(format!("write the full path, e.g. {example}")))
 }
 
 /// What applying agent.yaml to the member would do (server dry run of each object).
@@ -163,7 +208,7 @@ pub async fn probe_member_reach(
         &member,
         &server,
         probe::PROBE_IMAGE,
-        std::time::Duration::from_secs(20),
+        Duration::from_secs(20),
     )
     .await
 }

@@ -62,6 +62,57 @@ pub enum Command {
     /// removal.
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Credentials for a mirror registry, kept in the OS keyring, for air-gapped members'
+    /// pull secrets.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// The local audit log of every change made to a cluster by the app or this CLI.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Save a user name and password for REGISTRY in the OS keyring (the password is read
+    /// from stdin, as `docker login --password-stdin` does).
+    Login(RegistryLoginArgs),
+    /// Forget the credentials saved for REGISTRY.
+    Logout(RegistryLogoutArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryLoginArgs {
+    /// host[:port][/path], e.g. mirror.local:5000.
+    #[arg(value_name = "REGISTRY")]
+    pub registry: String,
+    #[arg(long, short = 'u', value_name = "USER")]
+    pub username: String,
+    /// Read the password from standard input (required: a password never goes on the
+    /// command line, where `ps` and the shell history would see it).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryLogoutArgs {
+    #[arg(value_name = "REGISTRY")]
+    pub registry: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// The entries, oldest first; exit 1 (after printing what could be read) when the log
+    /// was altered: a line changed, removed, moved, or the end cut off.
+    List(AuditListArgs),
+    /// Only check the log's hash chain: exit 0 when intact, 1 when altered.
+    Verify,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditListArgs {
+    /// Only entries for this member cluster.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,6 +215,9 @@ continues once the cause is fixed, `cluster remove` takes it back."
     Status(ClusterStatusArgs),
     /// The clusters the host manages (--context, else the host role, else current-context).
     List,
+    /// An offline bundle for joining by hand where the app cannot reach the member: agent.yaml,
+    /// the images it needs and a mirror script, a README with the manual steps, SHA256SUMS.
+    Bundle(BundleArgs),
     /// Remove a member cluster cleanly: the Cluster and its tags on the host, agent.yaml's
     /// objects and ks-core on the member. Prints the plan (each step server-dry-run) first,
     /// then asks you to type the cluster name unless --yes.
@@ -203,6 +257,16 @@ pub struct ClusterAddArgs {
     /// default: the console's (global.imageRegistry: docker.io).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Air-gapped member: pull from this mirror registry (host[:port][/path]) instead of
+    /// docker.io. Sets global.imageRegistry in the Cluster Configuration (ks-core's images)
+    /// and points agent.yaml's images at it (tags and digests kept); the agent image is
+    /// checked from the member before anything is applied.
+    #[arg(long, value_name = "REGISTRY")]
+    pub image_registry: Option<String>,
+    /// The imagePullSecret in kubesphere-system on the member for the mirror: created from
+    /// the credentials `registry login` saved in the OS keyring, else it must exist already.
+    #[arg(long, value_name = "NAME", requires = "image_registry")]
+    pub pull_secret: Option<String>,
     /// Check everything and let the host's API server check the Cluster (dryRun=All);
     /// create nothing. -o yaml|json prints the Cluster object.
     #[arg(long, conflicts_with = "wait")]
@@ -267,6 +331,20 @@ pub struct AgentYamlArgs {
     /// -o json|yaml always print this masked view with its source and objects.
     #[arg(long)]
     pub redacted: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// The cluster on the host (--context).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The folder to write (created; must be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Put the join token into agent.yaml (written 0600). Without it agent.yaml holds a
+    /// placeholder and the README says how to fill it in on the member.
+    #[arg(long)]
+    pub include_token: bool,
 }
 
 #[derive(Debug, Args)]

@@ -95,12 +95,38 @@ export const commands = {
 	planClusterRemoval: (hostContext: string, memberContext: string | null, cluster: string) => __TAURI_INVOKE<RemovalPlan_Serialize>("plan_cluster_removal", { hostContext, memberContext, cluster }),
 	/**  Removes the cluster and cleans the member; `confirmation` must be the cluster's name. */
 	removeCluster: (hostContext: string, memberContext: string | null, cluster: string, confirmation: string, onStep: Channel<RemovalStep_Deserialize>) => __TAURI_INVOKE<RemovalOutcome_Serialize>("remove_cluster", { hostContext, memberContext, cluster, confirmation, onStep }),
+	/**
+	 *  Whether the member can pull the agent's image as agent.yaml names it (mirror and pull
+	 *  secret included), before anything is applied.
+	 */
+	checkAgentImage: (hostContext: string, memberContext: string, cluster: string) => __TAURI_INVOKE<PullCheck_Serialize | null>("check_agent_image", { hostContext, memberContext, cluster }),
+	/**  Writes the offline bundle of `cluster` into the folder `dir` (new or empty). */
+	exportJoinBundle: (context: string, cluster: string, dir: string, includeToken: boolean) => __TAURI_INVOKE<BundleOutcome>("export_join_bundle", { context, cluster, dir, includeToken }),
+	/**  Saves `username` and `password` for `registry` in the vault. */
+	saveRegistryLogin: (registry: string, username: string, password: string) => __TAURI_INVOKE<null>("save_registry_login", { registry, username, password }),
+	/**  The user name saved for `registry`, if a login is saved (never the password). */
+	registryLogin: (registry: string) => __TAURI_INVOKE<string | null>("registry_login", { registry }),
+	forgetRegistryLogin: (registry: string) => __TAURI_INVOKE<null>("forget_registry_login", { registry }),
+	/**
+	 *  `config` (the Cluster Configuration) pointing the member at `registry`, with
+	 *  `pull_secret` as its imagePullSecret when given.
+	 */
+	mirrorConfig: (config: string, registry: string, pullSecret: string | null) => __TAURI_INVOKE<string>("mirror_config", { config, registry, pullSecret }),
+	/**
+	 *  Whether the member pulls tower's agent image from docker.io: a failure to reach the
+	 *  registry means it is air-gapped.
+	 */
+	checkPublicPull: (memberContext: string) => __TAURI_INVOKE<PullCheck_Serialize>("check_public_pull", { memberContext }),
+	auditLog: (filter: Filter_Deserialize) => __TAURI_INVOKE<AuditLog_Serialize>("audit_log", { filter }),
 };
 
 /* Constants */
 export const STAGES = ["kubeconfigs","host","proxy-address","add-cluster","join","clusters"] as const;
 
 /* Types */
+/**  What was changed. */
+export type Action = "proxy-address-set" | "proxy-address-restore" | "ks-apiserver-restart" | "cluster-add" | "agent-apply" | "cluster-remove";
+
 export type AddOutcome = {
 	name: string,
 	/**  The server accepted every write in a dry run. */
@@ -217,6 +243,25 @@ export type ApplyStep = {
 	done: boolean,
 };
 
+/**  The log read back, with its integrity. */
+export type AuditLog = AuditLog_Serialize | AuditLog_Deserialize;
+
+/**  The log read back, with its integrity. */
+export type AuditLog_Deserialize = {
+	path: string,
+	integrity: Integrity,
+	/**  The entries that could be read, oldest first (filtered when asked). */
+	entries: Entry_Deserialize[],
+};
+
+/**  The log read back, with its integrity. */
+export type AuditLog_Serialize = {
+	path: string,
+	integrity: Integrity,
+	/**  The entries that could be read, oldest first (filtered when asked). */
+	entries: Entry_Serialize[],
+};
+
 /**  How a user authenticates, by kind only (the values stay in Rust). */
 export type AuthKind = { kind: "clientCertificate" } | { kind: "token" } | { kind: "tokenFile" } | { kind: "basic" } | 
 /**  An exec plugin such as `aws`, `gke-gcloud-auth-plugin` or `kubelogin`. */
@@ -225,6 +270,23 @@ export type AuthKind = { kind: "clientCertificate" } | { kind: "token" } | { kin
 { kind: "authProvider"; name: string } | 
 /**  The context names a user that is in no kubeconfig file. */
 { kind: "missingUser" } | { kind: "none" };
+
+export type BundleFile = {
+	name: string,
+	sha256: string,
+	bytes: number | null,
+	/**  Readable by the owner only (agent.yaml with the token). */
+	ownerOnly: boolean,
+};
+
+export type BundleOutcome = {
+	cluster: string,
+	dir: string,
+	/**  agent.yaml carries the join token: handle the folder as a credential. */
+	tokenIncluded: boolean,
+	files: BundleFile[],
+	images: NeededImage[],
+};
 
 /**  Which certificate authorities the server's certificate is checked against. */
 export type CaSource = 
@@ -660,6 +722,9 @@ export type Endpoint_Serialize = {
 	exec: ExecPlugin | null,
 };
 
+/**  One line of the log, as written. */
+export type Entry = Entry_Serialize | Entry_Deserialize;
+
 export type EntrySource = 
 /**  The Cluster object on the host. */
 "host" | 
@@ -669,6 +734,50 @@ export type EntrySource =
 "member" | 
 /**  The agent's own log. */
 "agent";
+
+/**  One line of the log, as written. */
+export type Entry_Deserialize = {
+	/**  1 for the first entry, then one more each line. */
+	seq: number | null,
+	/**  RFC 3339, UTC. */
+	time: string,
+	/**  `ks-onboard` (the app) or `ks-onboard-cli`. */
+	program: string,
+	action: Action,
+	context: string,
+	user?: string | null,
+	cluster?: string | null,
+	dryRun: boolean,
+	result: Outcome,
+	error?: string | null,
+	changes: string[],
+	undo?: string | null,
+	/**  The previous entry's hash (64 zeros for the first). */
+	prev: string,
+	hash: string,
+};
+
+/**  One line of the log, as written. */
+export type Entry_Serialize = {
+	/**  1 for the first entry, then one more each line. */
+	seq: number | null,
+	/**  RFC 3339, UTC. */
+	time: string,
+	/**  `ks-onboard` (the app) or `ks-onboard-cli`. */
+	program: string,
+	action: Action,
+	context: string,
+	user: string | null,
+	cluster: string | null,
+	dryRun: boolean,
+	result: Outcome,
+	error: string | null,
+	changes: string[],
+	undo: string | null,
+	/**  The previous entry's hash (64 zeros for the first). */
+	prev: string,
+	hash: string,
+};
 
 /**  A failure with what is wrong and what to do about it. */
 export type Error = Error_Serialize | Error_Deserialize;
@@ -778,6 +887,18 @@ export type FieldProblem_Serialize = {
 	line: number | null,
 	/**  English, for the CLI; the UI words `code` itself. */
 	message: string,
+};
+
+export type Filter = Filter_Serialize | Filter_Deserialize;
+
+export type Filter_Deserialize = {
+	cluster?: string | null,
+	context?: string | null,
+};
+
+export type Filter_Serialize = {
+	cluster: string | null,
+	context: string | null,
 };
 
 export type FormField = "name" | "alias" | "tags" | "provider" | "description" | "config";
@@ -918,6 +1039,13 @@ export type ImportSource =
 { type: "text"; text: string } | 
 /**  `KUBECONFIG`, else `~/.kube/config`, merged as kubectl merges them. */
 { type: "defaultLocations" };
+
+/**  Whether the log is as it was written. */
+export type Integrity = 
+/**  Every line's hash matches and the chain reaches the head. */
+{ state: "intact"; entries: number | null } | 
+/**  The first line (1-based) where the chain breaks, and how. */
+{ state: "broken"; line: number | null; problem: string };
 
 export type JoinPhase = 
 /**  The Cluster exists on the host; agent.yaml not applied yet. */
@@ -1067,6 +1195,11 @@ export type ManifestView_Deserialize = {
 	/**  The agent's `--proxy-server`. */
 	proxyServer?: string | null,
 	images: string[],
+	mirror?: Mirror | null,
+	/**  Every image the join makes the member pull: its public reference and the one pulled. */
+	neededImages: NeededImage[],
+	/**  The imagePullSecret created from the OS keyring's credentials (its name only). */
+	pullSecret?: string | null,
 };
 
 /**  What the page and the terminal show. */
@@ -1080,6 +1213,29 @@ export type ManifestView_Serialize = {
 	/**  The agent's `--proxy-server`. */
 	proxyServer: string | null,
 	images: string[],
+	mirror: Mirror | null,
+	/**  Every image the join makes the member pull: its public reference and the one pulled. */
+	neededImages: NeededImage[],
+	/**  The imagePullSecret created from the OS keyring's credentials (its name only). */
+	pullSecret: string | null,
+};
+
+/**  The mirror a member pulls from, as the Cluster Configuration says it. */
+export type Mirror = {
+	/**  `host[:port][/path]`, e.g. `mirror.local:5000`. */
+	registry: string,
+	/**  imagePullSecrets names in `kubesphere-system` on the member. */
+	pullSecrets: string[],
+};
+
+/**  One image the member needs, where it comes from and where the member pulls it. */
+export type NeededImage = {
+	/**  The public reference (docker.io). */
+	source: string,
+	/**  What the member pulls. */
+	mirror: string,
+	/**  `agent` or `ks-core`. */
+	usedBy: string,
 };
 
 /**  A node's addresses, to suggest `NodeIP:NodePort`. */
@@ -1115,6 +1271,8 @@ export type ObjectId = {
 	namespace: string,
 	name: string,
 };
+
+export type Outcome = "ok" | "failed";
 
 /**  Where a search path came from, for messages ("searched the login shell's PATH: …"). */
 export type PathSource = 
@@ -1183,6 +1341,24 @@ export type ProblemCode = "required" |
 "invalidYaml" | 
 /**  It is YAML, but not a mapping of Helm values. */
 "notAMapping";
+
+export type PullCheck = PullCheck_Serialize | PullCheck_Deserialize;
+
+export type PullCheck_Deserialize = {
+	image: string,
+	/**  `None`: the check could not tell (no node ran the Pod in time). */
+	pulled?: boolean | null,
+	/**  kubelet's reason and message, or what happened. */
+	detail: string,
+};
+
+export type PullCheck_Serialize = {
+	image: string,
+	/**  `None`: the check could not tell (no node ran the Pod in time). */
+	pulled: boolean | null,
+	/**  kubelet's reason and message, or what happened. */
+	detail: string,
+};
 
 export type ReachReport = ReachReport_Serialize | ReachReport_Deserialize;
 

@@ -1,17 +1,19 @@
 //! One module per subcommand group; each turns arguments into core calls and prints.
 
+mod audit;
 mod cluster;
 mod connection;
 mod contexts;
 mod host;
 mod kubeconfig;
 mod proxy_address;
+mod registry;
 mod sandbox;
 mod stages;
 
 use crate::cli::{
-    Cli, ClusterCommand, Command, HostCommand, KubeconfigCommand, ProxyAddressCommand,
-    SandboxCommand,
+    AuditCommand, Cli, ClusterCommand, Command, HostCommand, KubeconfigCommand,
+    ProxyAddressCommand, RegistryCommand, SandboxCommand,
 };
 
 pub fn run(cli: &Cli) -> onboard_core::Result<()> {
@@ -45,8 +47,13 @@ pub fn run(cli: &Cli) -> onboard_core::Result<()> {
             ClusterCommand::AgentYaml(args) => cluster::agent_yaml(&cli.global, args),
             ClusterCommand::Status(args) => cluster::status(&cli.global, args),
             ClusterCommand::List => cluster::list(&cli.global),
+            ClusterCommand::Bundle(args) => cluster::bundle(&cli.global, args),
             ClusterCommand::Remove(args) => cluster::remove(&cli.global, args),
         },
+        Command::Registry(RegistryCommand::Login(args)) => registry::login(&cli.global, args),
+        Command::Registry(RegistryCommand::Logout(args)) => registry::logout(&cli.global, args),
+        Command::Audit(AuditCommand::List(args)) => audit::list(&cli.global, args),
+        Command::Audit(AuditCommand::Verify) => audit::verify(&cli.global),
     }
 }
 

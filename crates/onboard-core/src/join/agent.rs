@@ -118,6 +118,11 @@ impl AgentManifest {
         self.pull_secret = Some(secret);
     }
 
+    /// The pull secret applied with the agent (with its credentials), for the pull check.
+    pub(crate) fn pull_secret(&self) -> Option<&Value> {
+        self.pull_secret.as_ref()
+    }
+
     /// The name of the pull secret applied with the agent.
     pub fn pull_secret_name(&self) -> Option<&str> {
         self.pull_secret.as_ref()?["metadata"]["name"].as_str()

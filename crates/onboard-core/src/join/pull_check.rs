@@ -5,6 +5,7 @@
 //! (`ErrImagePull` with the registry's answer). With a pull secret, a copy of it lives
 //! beside the Pod for the check only; both are deleted afterwards.
 
+use super::agent::AgentManifest;
 use super::airgap::NAMESPACE as AGENT_NAMESPACE;
 use crate::kubesphere::api;
 use crate::Result;
@@ -124,6 +125,51 @@ pub async fn check(
         let _ = api::delete(member, &format!("{secrets}/{name}"), false).await;
     }
     result
+}
+
+/// Checks the agent's image as the member will pull it: with the pull secret applied with
+/// the agent, else the mirror's own one on the member. `None` when agent.yaml names no image.
+pub async fn agent_image(
+    member: &kube::Client,
+    manifest: &AgentManifest,
+    timeout: Duration,
+) -> Result<Option<PullCheck>> {
+    let Some(image) = manifest.view().images.into_iter().next() else {
+        return Ok(None);
+    };
+    let existing = manifest
+        .mirror
+        .as_ref()
+        .and_then(|m| m.pull_secrets.first().cloned());
+    let secret = match (manifest.pull_secret(), &existing) {
+        (Some(secret), _) => PullSecret::New(secret),
+        (None, Some(name)) => PullSecret::Existing(name),
+        (None, None) => PullSecret::None,
+    };
+    check(member, &image, secret, timeout).await.map(Some)
+}
+
+/// The error that stops a join before anything is applied, when the check says the member
+/// cannot pull the agent's image.
+pub fn refused(check: &PullCheck, manifest: &AgentManifest) -> Option<crate::Error> {
+    if check.pulled != Some(false) {
+        return None;
+    }
+    let hint = match &manifest.mirror {
+        None if check.unreachable_registry() => "the member cannot reach docker.io: it looks air-gapped. Mirror the images and add the cluster with a mirror registry (Air-gapped member, or `--image-registry MIRROR`); `cluster bundle` writes the image list and a mirror script".to_string(),
+        None => "check that the image exists and that the member may pull it".to_string(),
+        Some(mirror) => format!("copy the images into {} (the bundle's mirror-images.sh) and check the pull secret's credentials (`ks-onboard-cli registry login {}`)", mirror.registry, mirror.registry),
+    };
+    Some(
+        crate::Error::new(
+            crate::ErrorKind::Unavailable,
+            format!(
+                "the member cannot pull the agent image {}: {}; nothing was applied",
+                check.image, check.detail
+            ),
+        )
+        .with_hint(hint),
+    )
 }
 
 async fn wait(member: &kube::Client, image: &str, pod: &str, deadline: Instant) -> PullCheck {

@@ -1,4 +1,5 @@
-//! `cluster agent-yaml`, `cluster status` and `cluster list`: reading, no change.
+//! `cluster agent-yaml`, `cluster bundle`, `cluster status` and `cluster list`: reading the
+//! host, no change to a cluster.
 
 use super::*;
 
@@ -39,6 +40,41 @@ pub fn agent_yaml(global: &GlobalArgs, args: &AgentYamlArgs) -> Result<()> {
     } else {
         eprintln!("note: this manifest is a credential (it lets a member join and grants cluster-admin there): apply it with kubectl create -f and do not share it; --redacted masks it");
         print!("{}", manifest.yaml());
+    }
+    Ok(())
+}
+
+// ---- cluster bundle ----
+
+pub fn bundle(global: &GlobalArgs, args: &BundleArgs) -> Result<()> {
+    no_names(global)?;
+    let (context, merged) = host_context(global)?;
+    let manifest = runtime()?
+        .block_on(async { agent::fetch(&connect(&merged, &context).await?, &args.name).await })?;
+    let outcome = bundle::write(&args.out, &manifest, args.include_token)?;
+    if let Some(format) = output::document_format(global.output) {
+        return output::print_document(&outcome, format);
+    }
+    for file in &outcome.files {
+        println!(
+            "{}  {}{}",
+            file.sha256,
+            file.name,
+            if file.owner_only {
+                "  (owner-only)"
+            } else {
+                ""
+            }
+        );
+    }
+    println!(
+        "wrote the bundle for {} to {} ({} images; README.md has the steps)",
+        outcome.cluster,
+        outcome.dir,
+        outcome.images.len()
+    );
+    if outcome.token_included {
+        eprintln!("note: agent.yaml holds the join token and grants cluster-admin on the member: keep the folder private and delete it once the cluster is Ready");
     }
     Ok(())
 }

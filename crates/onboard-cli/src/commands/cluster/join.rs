@@ -43,6 +43,24 @@ fn form_of(args: &ClusterAddArgs) -> Result<ClusterForm> {
             None => form::DEFAULT_CONFIG.to_string(),
         },
     })
+    .and_then(|form| with_mirror(form, args))
+}
+
+/// `--image-registry` / `--pull-secret`, written into the Cluster Configuration: the one
+/// place both the agent and ks-core read the mirror from.
+fn with_mirror(mut form: ClusterForm, args: &ClusterAddArgs) -> Result<ClusterForm> {
+    let Some(registry) = &args.image_registry else {
+        return Ok(form);
+    };
+    let mirror = airgap::Mirror {
+        registry: airgap::check_registry(registry)?,
+        pull_secrets: match &args.pull_secret {
+            Some(name) => vec![airgap::check_secret_name(name)?],
+            None => Vec::new(),
+        },
+    };
+    form.config = airgap::config_with(&form.config, &mirror)?;
+    Ok(form)
 }
 
 /// What `cluster add` and `cluster join` print with -o json|yaml: the core's results as
@@ -336,7 +354,8 @@ async fn fetch_and_apply(
     deadline: tokio::time::Instant,
     shown: &RefCell<Option<AgentManifest>>,
 ) -> Result<(ManifestView, ApplyOutcome)> {
-    let manifest = fetch_when_initialized(join, deadline).await?;
+    let mut manifest = fetch_when_initialized(join, deadline).await?;
+    airgap::attach_pull_secret(&mut manifest, &OsKeyring::new())?;
     *shown.borrow_mut() = Some(manifest.clone());
     let view = manifest.view();
     eprintln!(
@@ -346,6 +365,27 @@ async fn fetch_and_apply(
     );
     if let Some(note) = &manifest.note {
         eprintln!("note: {note}");
+    }
+    if let Some(mirror) = &view.mirror {
+        eprintln!(
+            "air gap: the member pulls from {}{}",
+            mirror.registry,
+            match (&view.pull_secret, mirror.pull_secrets.first()) {
+                (Some(name), _) =>
+                    format!(" with pull secret {name} (from the OS keyring's login)"),
+                (None, Some(name)) => format!(" with its own pull secret {name}"),
+                (None, None) => String::new(),
+            }
+        );
+    }
+    if let Some(check) = pull_check::agent_image(join.member, &manifest, PULL_CHECK).await? {
+        if let Some(error) = pull_check::refused(&check, &manifest) {
+            return Err(error);
+        }
+        match check.pulled {
+            Some(true) => eprintln!("image: the member pulls {}", check.image),
+            _ => eprintln!("image: {} not checked: {}", check.image, check.detail),
+        }
     }
     if let Some(server) = &view.proxy_server {
         warn_unreachable_nodes(join.member, server).await;

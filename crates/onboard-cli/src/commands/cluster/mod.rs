@@ -1,4 +1,4 @@
-//! `cluster add|join|agent-yaml|status|list|remove`: the Add cluster, Join and Clusters
+//! `cluster add|join|agent-yaml|bundle|status|list|remove`: the Add cluster, Join and Clusters
 //! pages in a terminal. Results go to stdout, progress (apply steps, the join's timeline)
 //! to stderr. The join token is printed by `agent-yaml` alone, which exists to hand it over.
 //! This module holds what the subcommands share (contexts, clients, how things are printed);
@@ -9,7 +9,7 @@ mod inspect;
 mod join;
 mod removal;
 
-pub use inspect::{agent_yaml, list, status};
+pub use inspect::{agent_yaml, bundle, list, status};
 pub use join::{add, join};
 pub use removal::remove;
 
@@ -17,17 +17,20 @@ use super::contexts::workspace;
 use super::host::{client_settings, host_context, no_names};
 use super::runtime;
 use crate::cli::{
-    AgentYamlArgs, ClusterAddArgs, ClusterJoinArgs, ClusterRemoveArgs, ClusterStatusArgs,
-    GlobalArgs, GroupArg, Output,
+    AgentYamlArgs, BundleArgs, ClusterAddArgs, ClusterJoinArgs, ClusterRemoveArgs,
+    ClusterStatusArgs, GlobalArgs, GroupArg, Output,
 };
 use crate::output::{self, Printable};
 use onboard_core::join::add::{self, AddOutcome, HostTarget};
 use onboard_core::join::agent::{self, AgentManifest, ManifestSource, ManifestView};
+use onboard_core::join::airgap;
 use onboard_core::join::apply::{self, ApplyOutcome, ApplyStep, MemberTarget, PlanAction};
+use onboard_core::join::bundle;
 use onboard_core::join::clusters::{self, ClusterSummary};
 use onboard_core::join::diagnose::{Diagnosis, Severity};
 use onboard_core::join::form::{self, ClusterForm, FieldProblem, FormField, Group, Tag};
 use onboard_core::join::probe;
+use onboard_core::join::pull_check;
 use onboard_core::join::remove::{self, RemovalAction, RemovalPlan, RemovalStep, Side, Targets};
 use onboard_core::join::watch::{
     self, EntrySource, FollowOptions, JoinSnapshot, JoinStep, TimelineEntry, WatchUpdate,
@@ -46,6 +49,8 @@ use std::time::Duration;
 
 /// How long `status` (without -w) watches to hear from every watched object.
 const STATUS_LOOK: Duration = Duration::from_secs(2);
+/// How long the member may take to pull the agent's image in the check before apply.
+const PULL_CHECK: Duration = Duration::from_secs(60);
 /// How often agent.yaml is asked for while tower has not initialized the cluster.
 const FETCH_RETRY: Duration = Duration::from_millis(250);
 
