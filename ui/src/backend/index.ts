@@ -8,6 +8,7 @@ import {
   type CheckResult,
   type ClusterForm_Serialize,
   type ErrorKind,
+  type Filter_Deserialize,
   type ImportChoice_Deserialize,
   type ImportSource,
   type RemovalStep_Deserialize,
@@ -77,11 +78,25 @@ export type {
   StaleAgent_Serialize as StaleAgent,
   Tag,
   TimelineEntry_Serialize as TimelineEntry,
+  BundleOutcome,
+  Mirror,
+  NeededImage,
+  PullCheck_Serialize as PullCheck,
 } from "./bindings";
 /** What the Add cluster form holds (and sends): every field present. */
 export type ClusterForm = ClusterForm_Serialize;
 export type WatchUpdate = WatchUpdate_Serialize;
 export type RemovalStep = RemovalStep_Serialize;
+// History: the local audit log, as Rust reads it back (checked).
+export type {
+  Action as AuditAction,
+  AuditLog_Serialize as AuditLog,
+  Entry_Serialize as AuditEntry,
+  Integrity as AuditIntegrity,
+  Outcome as AuditResult,
+} from "./bindings";
+/** Which entries to read: all of them when empty. */
+export type AuditFilter = Filter_Deserialize;
 export { STAGES } from "./bindings";
 
 export class BackendError extends Error {
@@ -185,6 +200,8 @@ export const backend = {
   /** Members joined from this machine whose agent dials another address than tower gives now
    * (or could not be read); `applyAgent` re-points one. */
   staleAgents: (context: string) => call(() => commands.staleAgents(context)),
+  /** This machine's audit log, oldest first, with whether its hash chain is intact. Local only. */
+  auditLog: (filter: AuditFilter = {}) => call(() => commands.auditLog(filter)),
   listClusters: (context: string) => call(() => commands.listClusters(context)),
   /** What removing `cluster` would delete or change on the host and the member; writes nothing. */
   planClusterRemoval: (hostContext: string, memberContext: string | null, cluster: string) =>
@@ -201,6 +218,25 @@ export const backend = {
     channel.onmessage = (step) => onStep(step as RemovalStep);
     return call(() => commands.removeCluster(hostContext, memberContext, cluster, confirmation, channel));
   },
+
+  // Air-gapped members.
+  /** Runs tower's public agent image once on the member: does it reach docker.io? */
+  checkPublicPull: (memberContext: string) => call(() => commands.checkPublicPull(memberContext)),
+  /** Runs the agent's image as agent.yaml names it (mirror, pull secret) on the member. */
+  checkAgentImage: (hostContext: string, memberContext: string, cluster: string) =>
+    call(() => commands.checkAgentImage(hostContext, memberContext, cluster)),
+  /** The Cluster Configuration pointing the member at `registry` (and its pull secret). */
+  mirrorConfig: (config: string, registry: string, pullSecret: string | null) =>
+    call(() => commands.mirrorConfig(config, registry, pullSecret)),
+  /** The password goes to the OS keyring and never comes back. */
+  saveRegistryLogin: (registry: string, username: string, password: string) =>
+    call(() => commands.saveRegistryLogin(registry, username, password)),
+  /** The user name of the login saved for `registry`, or null. */
+  registryLogin: (registry: string) => call(() => commands.registryLogin(registry)),
+  forgetRegistryLogin: (registry: string) => call(() => commands.forgetRegistryLogin(registry)),
+  /** Rust writes the offline bundle (agent.yaml, images, mirror script, README, checksums). */
+  exportJoinBundle: (context: string, cluster: string, dir: string, includeToken: boolean) =>
+    call(() => commands.exportJoinBundle(context, cluster, dir, includeToken)),
 };
 
 /** A drag of files over the window, as Tauri reports it (the webview itself never sees

@@ -2,6 +2,7 @@ import { useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { FieldProblem, FormField, FormOptions, Group, Stage, Tag } from "../backend";
 import type { Draft } from "../flow";
+import AirGapPanel from "./AirGapPanel";
 import { problemText } from "./problems";
 
 export type Problem = Pick<FieldProblem, "field" | "code" | "limit" | "line">;
@@ -307,7 +308,7 @@ export function ConnectionStep({ onNavigate }: { onNavigate: (stage: Stage) => v
   );
 }
 
-export function ConfigStep({ draft, options, change, problemsFor }: FieldsProps) {
+export function ConfigStep({ draft, options, change, problemsFor, member }: FieldsProps & { member: string | null }) {
   const { t } = useTranslation();
   const problems = problemsFor("config");
   const config = draft.config ?? options.defaultConfig;
@@ -353,6 +354,7 @@ export function ConfigStep({ draft, options, change, problemsFor }: FieldsProps)
           </button>
         </div>
       </div>
+      <AirGapPanel member={member} config={config} onConfig={(next) => change({ config: next })} />
     </div>
   );
 }

@@ -12,6 +12,7 @@ import {
 } from "../backend";
 import ErrorNotice from "../components/ErrorNotice";
 import Pending from "../components/Pending";
+import { BundleExport, ImageCheck, MirrorFacts } from "./JoinAirGap";
 import { describeObject } from "./objects";
 
 export type ManifestLoad = { view: ManifestView } | { error: BackendError } | null;
@@ -89,6 +90,7 @@ export function AgentManifest({
               </div>
             )}
           </dl>
+          <MirrorFacts view={view} />
           {view.note && <p className="hint-box" data-testid="manifest-note">{view.note}</p>}
           <p className="muted">{t("join.manifest.masked")}</p>
           <pre className="yaml" data-testid="manifest-yaml">
@@ -115,6 +117,7 @@ export function AgentManifest({
             </p>
           )}
           {exported && "error" in exported && <ErrorNotice error={exported.error} title={t("join.manifest.exportFailed")} />}
+          <BundleExport host={host} cluster={cluster} />
         </>
       )}
     </section>
@@ -134,6 +137,7 @@ export function PlanAndApply({ host, member, cluster, onApplied }: { host: strin
   const [planning, setPlanning] = useState(false);
   const [planError, setPlanError] = useState<BackendError | null>(null);
   const [apply, setApply] = useState<Apply | null>(null);
+  const [imageBlocked, setImageBlocked] = useState(false);
 
   const makePlan = async () => {
     if (!member) return;
@@ -165,7 +169,7 @@ export function PlanAndApply({ host, member, cluster, onApplied }: { host: strin
   };
 
   const conflicts = plan ? plan.items.filter((item) => item.action === "conflict").length : 0;
-  const blocked = plan !== null && (conflicts > 0 || plan.otherAgent !== null);
+  const blocked = plan !== null && (conflicts > 0 || plan.otherAgent !== null || imageBlocked);
   const applying = apply?.state === "running";
   const progress = (index: number) => {
     const step = apply?.steps[index];
@@ -238,6 +242,7 @@ export function PlanAndApply({ host, member, cluster, onApplied }: { host: strin
           )}
         </>
       )}
+      <ImageCheck host={host} member={member} cluster={cluster} disabled={applying} onResult={setImageBlocked} />
       <ReachCheck host={host} member={member} cluster={cluster} disabled={applying} />
       {plan && (
         <>

@@ -79,6 +79,9 @@ const VIEW: ManifestView = {
   objects: [],
   proxyServer: "http://139.198.120.120:30000",
   images: ["kubesphere/tower:v0.2.1"],
+  mirror: null,
+  neededImages: [],
+  pullSecret: null,
 };
 const object = (kind: string, name: string, namespace = "") => ({ apiVersion: "v1", kind, namespace, name });
 const PLAN: ApplyPlan = {
