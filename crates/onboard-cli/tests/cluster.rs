@@ -856,6 +856,202 @@ async fn with_tower_stopped_the_wait_ends_at_the_timeout_and_names_tower_as_the_
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_air_gapped_member_joins_through_the_mirror_the_bundle_verifies_and_the_audit_log_catches_tampering(
+) {
+    use kube_sandbox::{MIRROR_PASSWORD, MIRROR_USER};
+    let w = world("air-gapped").await;
+    let registry = "auth-mirror.local:5000";
+    let login = w
+        .cli_with_stdin(
+            &[
+                "registry",
+                "login",
+                registry,
+                "-u",
+                MIRROR_USER,
+                "--password-stdin",
+            ],
+            Some(&format!("{MIRROR_PASSWORD}\n")),
+        )
+        .await;
+    assert_eq!(login.status.code(), Some(0), "{login:?}");
+
+    let out = w
+        .cli(&add_args(
+            "member",
+            &[
+                "--image-registry",
+                registry,
+                "--pull-secret",
+                "mirror-pull",
+                "--wait",
+                "--timeout",
+                "60s",
+                "-o",
+                "json",
+            ],
+        ))
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["snapshot"]["ready"], true, "{report:#}");
+    assert_eq!(report["agent"]["mirror"]["registry"], registry);
+    assert_eq!(report["agent"]["pullSecret"], "mirror-pull");
+    assert!(
+        text(&out.stderr)
+            .contains("image: the member pulls auth-mirror.local:5000/kubesphere/tower:v0.2.1"),
+        "{}",
+        text(&out.stderr)
+    );
+    let agent = w
+        .get(
+            MEMBER,
+            &["-n", "kubesphere-system", "deployment", "cluster-agent"],
+        )
+        .await
+        .unwrap();
+    let pod = &agent["spec"]["template"]["spec"];
+    assert_eq!(
+        pod["containers"][0]["image"],
+        "auth-mirror.local:5000/kubesphere/tower:v0.2.1"
+    );
+    assert_eq!(pod["imagePullSecrets"][0]["name"], "mirror-pull");
+    let secret = w
+        .get(
+            MEMBER,
+            &["-n", "kubesphere-system", "secret", "mirror-pull"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(secret["type"], "kubernetes.io/dockerconfigjson");
+    let token = w.token("member").await;
+    let pull_data = secret["data"][".dockerconfigjson"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for output in [&login, &out] {
+        let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        for secret in [MIRROR_PASSWORD, token.as_str(), pull_data.as_str()] {
+            assert!(!all.contains(secret), "a secret reached the terminal");
+        }
+    }
+
+    // The offline bundle: checksums verify with coreutils, no token unless asked.
+    let bundle = w.data.path().join("bundle");
+    let out = w
+        .cli(&[
+            "cluster",
+            "bundle",
+            "member",
+            "--context",
+            HOST,
+            "--out",
+            bundle.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let sums = std::process::Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(&bundle)
+        .output()
+        .unwrap();
+    assert!(sums.status.success(), "{sums:?}");
+    assert_eq!(text(&sums.stdout).matches(": OK").count(), 4);
+    let agent_yaml = std::fs::read_to_string(bundle.join("agent.yaml")).unwrap();
+    assert!(agent_yaml.contains("--token=__JOIN_TOKEN__") && !agent_yaml.contains(&token));
+    assert!(std::fs::read_to_string(bundle.join("mirror-images.sh"))
+        .unwrap()
+        .contains("skopeo copy --all docker://docker.io/kubesphere/tower:v0.2.1 docker://auth-mirror.local:5000/kubesphere/tower:v0.2.1"));
+
+    // The audit log: both changes, intact; an edited line is caught, and then nothing more
+    // is changed until the log is looked at.
+    let out = w.cli(&["audit", "list", "-o", "json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["cluster-add", "agent-apply"]);
+    assert_eq!(log["entries"][0]["context"], HOST);
+    assert_eq!(log["entries"][0]["user"], "sandbox-admin");
+    assert_eq!(
+        log["integrity"],
+        serde_json::json!({"state": "intact", "entries": 2})
+    );
+    let file = w.data.path().join("audit.jsonl");
+    let written = std::fs::read_to_string(&file).unwrap();
+    for secret in [MIRROR_PASSWORD, token.as_str(), pull_data.as_str()] {
+        assert!(!written.contains(secret), "a secret reached the audit log");
+    }
+    std::fs::write(
+        &file,
+        written.replacen("created Cluster member", "created Cluster other", 1),
+    )
+    .unwrap();
+    let out = w.cli(&["audit", "verify"]).await;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("altered at line 1"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = w.cli(&["audit", "list"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let out = w
+        .cli(&[
+            "cluster",
+            "remove",
+            "member",
+            "--host-context",
+            HOST,
+            "--member-context",
+            MEMBER,
+            "--yes",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("audit log"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        w.get(HOST, &["clusters.cluster.kubesphere.io", "member"])
+            .await
+            .is_some(),
+        "nothing removed"
+    );
+
+    let logout = w.cli(&["registry", "logout", registry]).await;
+    assert_eq!(logout.status.code(), Some(0), "{logout:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_air_gapped_member_without_a_mirror_is_found_before_anything_is_applied() {
+    let w = world("air-gapped").await;
+    let out = w.cli(&add_args("member", &["--timeout", "30s"])).await;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("cannot pull the agent image kubesphere/tower:v0.2.1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("no such host") && stderr.contains("--image-registry"),
+        "{stderr}"
+    );
+    assert!(
+        w.get(MEMBER, &["namespace", "kubesphere-system"])
+            .await
+            .is_none(),
+        "nothing applied"
+    );
+}
+
 #[test]
 fn help_names_every_cluster_command_and_the_required_member_context() {
     let out = Command::cargo_bin("ks-onboard-cli")
