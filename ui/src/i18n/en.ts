@@ -723,13 +723,12 @@ const en = {
     count: "{{shown}} of {{total}} entries",
     noMatch: "No entry matches these filters.",
     columns: {
-      time: "Time",
+      time: "Time, program",
       action: "Action",
       cluster: "Cluster",
       who: "Context, user",
       result: "Result",
       changes: "Changes",
-      program: "From",
       details: "Details",
     },
     actions: {

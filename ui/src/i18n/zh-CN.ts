@@ -725,13 +725,12 @@ const zhCN: Resources = {
     count: "显示 {{shown}} / {{total}} 条记录",
     noMatch: "没有符合筛选条件的记录。",
     columns: {
-      time: "时间",
+      time: "时间、来源",
       action: "操作",
       cluster: "集群",
       who: "上下文、用户",
       result: "结果",
       changes: "修改内容",
-      program: "来源",
       details: "详情",
     },
     actions: {

@@ -20,7 +20,7 @@ vi.mock("@tauri-apps/api/core", async (importOriginal) => {
 });
 vi.mock("../backend/bindings", async (importOriginal) => {
   const real = await importOriginal<typeof import("../backend/bindings")>();
-  return { ...real, commands: { listClusters: vi.fn(), joinRecords: vi.fn(), planClusterRemoval: vi.fn(), removeCluster: vi.fn() } };
+  return { ...real, commands: { listClusters: vi.fn(), joinRecords: vi.fn(), planClusterRemoval: vi.fn(), removeCluster: vi.fn(), auditLog: vi.fn() } };
 });
 const mocked = vi.mocked(commands);
 
@@ -90,6 +90,7 @@ beforeEach(async () => {
   mocked.listClusters.mockResolvedValue(CLUSTERS);
   mocked.joinRecords.mockResolvedValue([RECORD]);
   mocked.planClusterRemoval.mockResolvedValue(PLAN);
+  mocked.auditLog.mockResolvedValue({ path: "/data/audit.jsonl", integrity: { state: "intact", entries: 0 }, entries: [] });
 });
 
 const row = (name: string) => screen.getByTestId("clusters-table").querySelector<HTMLElement>(`tr[data-cluster="${name}"]`)!;
@@ -113,6 +114,9 @@ describe("Clusters & history", () => {
     // The host itself cannot be removed.
     expect(within(row("host")).queryByRole("button")).toBeNull();
     expect(within(screen.getByTestId("join-history")).getByText("edge-member")).toBeTruthy();
+    // The audit log, below the list in a section of its own.
+    expect(within(await screen.findByTestId("history")).getByRole("heading", { name: "History" })).toBeTruthy();
+    expect(mocked.auditLog).toHaveBeenCalledWith({});
 
     mocked.listClusters.mockResolvedValue(CLUSTERS.slice(0, 2));
     await user.click(screen.getByTestId("refresh-clusters"));
@@ -193,6 +197,8 @@ describe("Clusters & history", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
     await waitFor(() => expect(screen.getByTestId("clusters-table").querySelector('tr[data-cluster="edge"]')).toBeNull());
     expect(mocked.listClusters).toHaveBeenCalledTimes(2);
+    // The removal wrote to the audit log: the history is read again too.
+    expect(mocked.auditLog).toHaveBeenCalledTimes(2);
   });
 
   it("closes on Escape before anything is removed, and shows a failed removal with its hint", async () => {
