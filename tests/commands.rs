@@ -509,16 +509,11 @@ fn host_preflight_and_the_proxy_address_commands_work_on_the_sandbox_without_sec
 }
 
 /// A 64-character hex run: tower's join token.
-fn has_join_token(text: &str) -> bool {
-    text.as_bytes()
-        .windows(64)
-        .any(|w| w.iter().all(u8::is_ascii_hexdigit))
-}
-
-#[test]
-fn a_member_is_added_joined_listed_and_removed_through_the_commands_without_the_token_reaching_the_page(
-) {
-    let (running, target) = ks_onboard_app::start_sandbox("healthy").expect("sandbox starts");
+/// The main window of an app on the built-in sandbox's `scenario`, and its data directory.
+fn sandbox_window(
+    scenario: &str,
+) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>, PathBuf) {
+    let (running, target) = ks_onboard_app::start_sandbox(scenario).expect("sandbox starts");
     let data = std::env::temp_dir().join(format!("ks-onboard-commands-{}", uuid_like()));
     let app = configure(
         mock_builder(),
@@ -529,6 +524,19 @@ fn a_member_is_added_joined_listed_and_removed_through_the_commands_without_the_
     let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
+    (app, main, data)
+}
+
+fn has_join_token(text: &str) -> bool {
+    text.as_bytes()
+        .windows(64)
+        .any(|w| w.iter().all(u8::is_ascii_hexdigit))
+}
+
+#[test]
+fn a_member_is_added_joined_listed_and_removed_through_the_commands_without_the_token_reaching_the_page(
+) {
+    let (_app, main, data) = sandbox_window("healthy");
     let mut answers = Vec::new();
     let mut call = |cmd: &str, args: Value| {
         let answer = invoke(&main, cmd, args);
@@ -658,6 +666,117 @@ fn a_member_is_added_joined_listed_and_removed_through_the_commands_without_the_
         assert!(
             !has_join_token(answer),
             "a command answer carried the join token: {answer}"
+        );
+    }
+}
+
+#[test]
+fn an_air_gapped_member_is_detected_pointed_at_the_mirror_and_joined_without_a_credential_reaching_the_page(
+) {
+    let (_app, main, data) = sandbox_window("air-gapped");
+    let mut answers = Vec::new();
+    let mut call = |cmd: &str, args: Value| {
+        let answer = invoke(&main, cmd, args);
+        answers.push(format!("{answer:?}"));
+        answer
+    };
+    let (host, member) = ("sandbox-host", "sandbox-member");
+    let registry = "auth-mirror.local:5000";
+
+    let public = call("check_public_pull", json!({"memberContext": member})).unwrap();
+    assert_eq!(public["pulled"], false, "{public}");
+    call(
+        "save_registry_login",
+        json!({"registry": registry, "username": "sandbox", "password": kube_sandbox::MIRROR_PASSWORD}),
+    )
+    .unwrap();
+    assert_eq!(
+        call("registry_login", json!({"registry": registry})).unwrap(),
+        "sandbox"
+    );
+    let options = call("cluster_form_options", json!({"context": host})).unwrap();
+    let config = call(
+        "mirror_config",
+        json!({"config": options["defaultConfig"], "registry": registry, "pullSecret": "mirror-pull"}),
+    )
+    .unwrap();
+    assert!(config
+        .as_str()
+        .unwrap()
+        .contains("imageRegistry: auth-mirror.local:5000"));
+    let refused = call(
+        "mirror_config",
+        json!({"config": "", "registry": "http://mirror", "pullSecret": null}),
+    )
+    .unwrap_err();
+    assert_eq!(refused["kind"], "invalidInput");
+    let form = json!({"name": "edge", "config": config});
+    call(
+        "add_cluster",
+        json!({"hostContext": host, "memberContext": member, "form": form, "dryRun": false}),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let view = loop {
+        match call(
+            "agent_manifest",
+            json!({"context": host, "cluster": "edge"}),
+        ) {
+            Ok(view) => break view,
+            Err(_) if started.elapsed() < std::time::Duration::from_secs(10) => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
+            Err(error) => panic!("{error}"),
+        }
+    };
+    assert_eq!(view["mirror"]["registry"], registry);
+    assert_eq!(
+        view["images"][0],
+        "auth-mirror.local:5000/kubesphere/tower:v0.2.1"
+    );
+    let pull = call(
+        "check_agent_image",
+        json!({"hostContext": host, "memberContext": member, "cluster": "edge"}),
+    )
+    .unwrap();
+    assert_eq!(pull["pulled"], true, "{pull}");
+    let applied = call("apply_agent", json!({"hostContext": host, "memberContext": member, "cluster": "edge", "onStep": "__CHANNEL__:8"})).unwrap();
+    assert_eq!(applied["created"].as_array().unwrap().len(), 5, "{applied}");
+    let bundle = data.join("edge-bundle");
+    let written = call(
+        "export_join_bundle",
+        json!({"context": host, "cluster": "edge", "dir": bundle, "includeToken": false}),
+    )
+    .unwrap();
+    assert_eq!(written["tokenIncluded"], false);
+    assert!(bundle.join("SHA256SUMS").exists());
+    // The real token, from the manifest Rust writes to a file (checksums are 64 hex too).
+    let exported = data.join("edge-agent.yaml");
+    call(
+        "export_agent_manifest",
+        json!({"context": host, "cluster": "edge", "path": exported}),
+    )
+    .unwrap();
+    let manifest = std::fs::read_to_string(&exported).unwrap();
+    let token = manifest.split("--token=").nth(1).unwrap()[..64].to_string();
+    let log = call("audit_log", json!({"filter": {"cluster": "edge"}})).unwrap();
+    assert_eq!(log["integrity"]["state"], "intact");
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["cluster-add", "agent-apply"]);
+
+    for answer in &answers {
+        assert!(
+            !answer.contains(&token),
+            "a command answer carried the join token: {answer}"
+        );
+        assert!(
+            !answer.contains(kube_sandbox::MIRROR_PASSWORD),
+            "a command answer carried the registry password: {answer}"
         );
     }
 }

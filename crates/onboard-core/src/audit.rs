@@ -270,6 +270,10 @@ pub fn record<T>(
     if let Ok(value) = &result {
         change.changes.extend(changes(value));
     }
+    if change.dry_run {
+        // A dry run changed nothing: there is nothing to take back.
+        change.undo = None;
+    }
     match (append(data_dir, change.ended(&result)), result) {
         (Err(error), Ok(_)) => Err(Error::new(
             error.kind,

@@ -526,7 +526,7 @@ async fn kubesphere_3_writes_ks_installer_and_says_to_restart() {
     let log = onboard_core::audit::list(host.data.path(), &Default::default()).unwrap();
     let actions: Vec<&str> = log.entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["proxy-address-set", "ks-apiserver-restart"]);
-    assert_eq!(log.entries[1].user.as_deref(), Some("kubernetes-admin"));
+    assert_eq!(log.entries[1].user.as_deref(), Some("sandbox-admin"));
     let deployment = host
         .sandbox
         .host

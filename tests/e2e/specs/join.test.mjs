@@ -5,46 +5,14 @@
 // stopped is diagnosed in the timeline and rolled back. Plain kubectl reads both clusters.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { kubectl, startSandbox } from "../sandbox-cli.mjs";
 import { chooseSandboxRoles, openApp, textOf } from "../session.mjs";
 import { walkWizardToReview } from "../wizard.mjs";
 
-const targetDir = process.env.CARGO_TARGET_DIR ?? "/var/cache/ks-onboard/target";
-const CLI = join(targetDir, "debug", "ks-onboard-cli");
 const TOKEN = /[0-9a-f]{64}/;
-
-/** A plain kubectl build beside the real file of the `kubectl` on PATH (DESIGN.md). */
-function plainKubectl() {
-  const onPath = execFileSync("sh", ["-c", "command -v kubectl"]).toString().trim();
-  const dir = dirname(realpathSync(onPath));
-  for (const version of ["1.32", "1.33", "1.31", "1.30"]) {
-    const candidate = join(dir, `kubectl.${version}`);
-    if (existsSync(candidate)) return candidate;
-  }
-  return onPath;
-}
-const KUBECTL = plainKubectl();
-
-function kubectl(kubeconfig, ...args) {
-  return execFileSync(KUBECTL, ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" });
-}
-
-/** Starts `sandbox up` and resolves once it prints its `ready` line. */
-async function startSandbox(dir) {
-  const child = spawn(CLI, ["sandbox", "up", "--dir", dir, "--scenario", "healthy"], { stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise((resolve, reject) => {
-    let seen = "";
-    child.stdout.on("data", (chunk) => {
-      seen += chunk;
-      if (/^ready /m.test(seen)) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`sandbox up exited ${code}: ${seen}`)));
-  });
-  return child;
-}
 
 /** Fills Basic information, walks the wizard to Review and creates the cluster. */
 async function addCluster(browser, name, { tag } = {}) {
