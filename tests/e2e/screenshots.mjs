@@ -216,3 +216,56 @@ try {
 } finally {
   await stuck.close();
 }
+
+// The sandbox's "air-gapped" member: the Cluster Configuration step finds it cannot reach
+// docker.io and takes the mirror; the Join page shows the mirror and the images, checks the
+// pull and applies; Clusters & history shows the audit log of those changes.
+const airGapped = await openApp({ args: ["--sandbox", "air-gapped"] });
+try {
+  const { browser } = airGapped;
+  const save = async (name, selector) => {
+    if (selector) await (await browser.$(selector)).scrollIntoView({ block: "start" });
+    const file = join(out, name);
+    await browser.saveScreenshot(file);
+    console.log(`saved ${file}`);
+  };
+  await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
+  await chooseSandboxRoles(browser);
+  await (await browser.$('nav [data-stage="add-cluster"]')).click();
+  await (await browser.$("#cluster-name")).waitForDisplayed({ timeout: 15_000 });
+  await (await browser.$("#cluster-name")).setValue("edge-air");
+  await browser.waitUntil(async () => (await (await browser.$('[data-testid="name-check"]')).getAttribute("data-state")) === "free", { timeout: 10_000 });
+  await walkWizardToReview(browser, "config");
+  await (await browser.$('[data-testid="check-public-pull"]')).click();
+  await (await browser.$('[data-testid="public-pull-result"]')).waitForDisplayed({ timeout: 30_000 });
+  await (await browser.$("#mirror-registry")).setValue("auth-mirror.local:5000");
+  await (await browser.$("#mirror-pull-secret")).setValue("mirror-pull");
+  await (await browser.$("#mirror-username")).setValue("sandbox");
+  await (await browser.$("#mirror-password")).setValue("mirror-pass");
+  await (await browser.$('[data-testid="apply-mirror"]')).click();
+  await (await browser.$('[data-testid="mirror-applied"]')).waitForDisplayed({ timeout: 10_000 });
+  await save("en-sandbox-7a-air-gap-config.png", '[data-testid="air-gap"]');
+  await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "zh-CN");
+  await save("zh-CN-sandbox-7a-air-gap-config.png", '[data-testid="air-gap"]');
+  await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "en");
+  await walkWizardToReview(browser);
+  await (await browser.$('[data-testid="wizard-create"]')).click();
+  await (await browser.$('[data-testid="go-to-join"]')).click();
+  await (await browser.$('[data-testid="manifest-yaml"]')).waitForDisplayed({ timeout: 20_000 });
+  await (await browser.$('[data-testid="mirror-facts"] summary')).click();
+  await save("en-sandbox-7b-join-mirror.png", '[data-testid="mirror-facts"]');
+  await (await browser.$('[data-testid="check-image"]')).click();
+  await (await browser.$('[data-testid="image-result"]')).waitForDisplayed({ timeout: 30_000 });
+  await (await browser.$('[data-testid="plan-apply"]')).click();
+  await (await browser.$('[data-testid="plan-table"]')).waitForDisplayed({ timeout: 15_000 });
+  await save("en-sandbox-7c-join-image-check.png", '[data-testid="agent-plan"]');
+  await (await browser.$('[data-testid="apply-agent"]')).click();
+  await (await browser.$('[data-testid="join-ready"]')).waitForDisplayed({ timeout: 60_000 });
+  await (await browser.$('[data-testid="go-to-clusters"]')).click();
+  await (await browser.$('[data-testid="history-table"] tr[data-action="agent-apply"]')).waitForDisplayed({ timeout: 15_000 });
+  await save("en-sandbox-7d-history.png", '[data-testid="history"]');
+  await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "zh-CN");
+  await save("zh-CN-sandbox-7d-history.png", '[data-testid="history"]');
+} finally {
+  await airGapped.close();
+}

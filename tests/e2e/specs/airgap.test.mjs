@@ -6,7 +6,7 @@
 // agent and ks-core pulling from the mirror. Plain kubectl reads the member.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kubectl, startSandbox } from "../sandbox-cli.mjs";
@@ -90,5 +90,18 @@ describe("an air-gapped member joins through a mirror registry, in the real wind
     assert.doesNotMatch(source, TOKEN, "the join token never reaches the page");
     assert.ok(!source.includes(PASSWORD), "the registry password never comes back to the page");
     assert.ok(!source.includes(secret.data[".dockerconfigjson"]), "nor the pull secret's data");
+  });
+
+  it("shows both changes in the history, from the hash-checked audit log", async () => {
+    const { browser } = app;
+    await (await browser.$('[data-testid="go-to-clusters"]')).click();
+    const apply = await browser.$('[data-testid="history-table"] tr[data-action="agent-apply"]');
+    await apply.waitForDisplayed({ timeout: 15_000 });
+    assert.match(await apply.getText(), /edge/);
+    assert.ok(await (await browser.$('[data-testid="history-table"] tr[data-action="cluster-add"]')).isExisting());
+    assert.match(await textOf(browser, '[data-testid="audit-integrity"]'), /intact/i);
+    const log = readFileSync(join(data, "audit.jsonl"), "utf8");
+    assert.equal(log.trim().split("\n").length, 2);
+    assert.ok(!log.includes(PASSWORD), "the audit log holds no password");
   });
 });

@@ -93,7 +93,7 @@ pub fn check_registry(registry: &str) -> Result<String> {
 pub fn check_secret_name(name: &str) -> Result<String> {
     let valid = !name.is_empty()
         && name.len() <= 253
-        && name.split('.').all(|part| super::form::is_dns_label(part));
+        && name.split('.').all(super::form::is_dns_label);
     if valid {
         Ok(name.to_string())
     } else {
