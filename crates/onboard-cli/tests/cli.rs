@@ -119,3 +119,31 @@ fn kubeconfig_sources_follow_kubectl_precedence() {
     assert!(table.contains("--kubeconfig"), "{table}");
     assert_eq!(table.lines().count(), 2);
 }
+
+/// Usable over SSH on a server without a desktop: the binary links no window toolkit.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_cli_links_no_window_toolkit() {
+    let out = std::process::Command::new("ldd")
+        .arg(env!("CARGO_BIN_EXE_ks-onboard-cli"))
+        .output()
+        .expect("ldd runs");
+    assert!(out.status.success(), "{out:?}");
+    let libraries = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        libraries.contains("libc.so"),
+        "ldd listed the libraries: {libraries}"
+    );
+    for toolkit in [
+        "libgtk",
+        "libwebkit",
+        "libgdk",
+        "libjavascriptcore",
+        "libX11",
+    ] {
+        assert!(
+            !libraries.contains(toolkit),
+            "ks-onboard-cli links {toolkit}: {libraries}"
+        );
+    }
+}
