@@ -77,7 +77,7 @@ describe("an air-gapped member joins through a mirror registry, in the real wind
     await (await browser.$('[data-testid="plan-apply"]')).click();
     await (await browser.$('[data-testid="plan-table"] tr[data-object="Secret kubesphere-system/mirror-pull"][data-action="create"]')).waitForDisplayed({ timeout: 15_000 });
     await (await browser.$('[data-testid="apply-agent"]')).click();
-    await browser.waitUntil(async () => /5/.test(await textOf(browser, '[data-testid="apply-progress"]')), { timeout: 15_000 });
+    await browser.waitUntil(async () => /^Applied:/.test(await textOf(browser, '[data-testid="apply-progress"]')), { timeout: 15_000 });
     await (await browser.$('[data-testid="join-ready"]')).waitForDisplayed({ timeout: 60_000 });
 
     const agent = JSON.parse(kubectl(member, "-n", "kubesphere-system", "get", "deploy", "cluster-agent", "-o", "json"));

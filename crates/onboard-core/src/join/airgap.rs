@@ -91,9 +91,8 @@ pub fn check_registry(registry: &str) -> Result<String> {
 
 /// Checks a pull secret name (a Kubernetes object name, DNS-1123 subdomain).
 pub fn check_secret_name(name: &str) -> Result<String> {
-    let valid = !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(super::form::is_dns_label);
+    let valid =
+        !name.is_empty() && name.len() <= 253 && name.split('.').all(super::form::is_dns_label);
     if valid {
         Ok(name.to_string())
     } else {
