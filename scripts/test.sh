@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Onboard for KubeSphere: formatting, lints, licences, Rust unit and
-# integration tests, the UI's type check and unit tests, the installers, and the end-to-end
-# suite in the real window. Installs what is missing first. Stops at the first failure.
+# integration tests, the UI's type check and unit tests, the installers (built, installed and
+# started), the end-to-end suite in the real window, and the app's network isolation.
+# Installs what is missing first. Stops at the first failure.
 set -euo pipefail
 source "$(dirname "$0")/lib/setup.sh"
 cd "$ROOT"
@@ -27,9 +28,12 @@ step "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Rust tests (nextest, real OS keyring)" \
   scripts/lib/keyring-session.sh cargo nextest run --workspace --locked --no-fail-fast
 step "installers (.deb, .rpm)" build_app deb,rpm
+step "installed .deb starts (dpkg -i, window under Xvfb, dpkg -r)" timeout 300 scripts/test-installed-deb.sh
 step "installer size budget" scripts/check-bundle-size.sh
 step "end-to-end, real window (xvfb + tauri-driver)" \
   timeout 600 scripts/lib/keyring-session.sh \
     xvfb-run -a --server-args="-screen 0 1280x860x24" npm --prefix tests/e2e test
+step "network: only the chosen clusters (join spec under strace, loopback-only netns)" \
+  timeout 600 scripts/test-network-isolation.sh
 
 log "all tests passed in $((SECONDS - started)) s"

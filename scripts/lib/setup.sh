@@ -12,6 +12,7 @@ SYSTEM_PACKAGES=(
   libdbus-1-dev gnome-keyring dbus-x11                           # the OS keyring; a real one in tests
   imagemagick fonts-noto-cjk                                     # screenshots, Chinese text
   xdotool python3-gi gir1.2-gtk-3.0                              # e2e: drag files onto the window
+  strace iproute2                                                # e2e: trace connect(), loopback-only netns
 )
 
 log() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }

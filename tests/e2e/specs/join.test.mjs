@@ -45,7 +45,8 @@ async function applyAgent(browser) {
   await (await browser.$('[data-testid="plan-apply"]')).click();
   await (await browser.$('[data-testid="plan-table"] tr[data-action="create"]')).waitForDisplayed({ timeout: 15_000 });
   await (await browser.$('[data-testid="apply-agent"]')).click();
-  await browser.waitUntil(async () => /4/.test(await textOf(browser, '[data-testid="apply-progress"]')), { timeout: 15_000 });
+  // "Applied: …" only when done: "1 of 4 objects applied" also contains a 4.
+  await browser.waitUntil(async () => /^Applied:/.test(await textOf(browser, '[data-testid="apply-progress"]')), { timeout: 15_000 });
 }
 
 async function pageHasNoToken(browser) {
