@@ -1182,3 +1182,30 @@ async fn a_named_pull_secret_the_member_lacks_without_saved_credentials_blocks_t
         "nothing applied"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applying_again_keeps_the_join_s_own_objects_as_the_join_s_to_remove() {
+    let w = world("healthy").await;
+    w.join_with("member", |yaml| yaml).await;
+    let manifest = w.manifest("member").await;
+    let again = apply::apply(&w.member_target(), &manifest, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(again.unchanged.len(), 4, "{again:?}");
+    let record = record::load(w.data.path(), HOST, "member")
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.member_created.len(), 4);
+    assert!(
+        record.member_existing.is_empty(),
+        "{:?}",
+        record.member_existing
+    );
+    let plan = remove::plan(&w.targets(), "member").await.unwrap();
+    assert!(
+        plan.items
+            .iter()
+            .all(|i| !i.reason.contains("before the join")),
+        "{plan:#?}"
+    );
+}

@@ -330,11 +330,11 @@ async fn apply_unrecorded(
                 &mut outcome.created
             }
             PlanAction::Update => {
-                push_unique(&mut record.member_existing, &id);
+                existed_before(&mut record, &id);
                 &mut outcome.updated
             }
             _ => {
-                push_unique(&mut record.member_existing, &id);
+                existed_before(&mut record, &id);
                 &mut outcome.unchanged
             }
         };
@@ -348,9 +348,11 @@ async fn apply_unrecorded(
     Ok(outcome)
 }
 
-fn push_unique(list: &mut Vec<ObjectId>, id: &ObjectId) {
-    if !list.contains(id) {
-        list.push(id.clone());
+/// Records `id` as the member's own, unless this join created it (a re-apply finds its own
+/// objects unchanged: they are still the join's to remove).
+fn existed_before(record: &mut JoinRecord, id: &ObjectId) {
+    if !record.member_created.contains(id) && !record.member_existing.contains(id) {
+        record.member_existing.push(id.clone());
     }
 }
 

@@ -103,7 +103,10 @@ pub fn write(dir: &Path, manifest: &AgentManifest, include_token: bool) -> Resul
     write_file(&dir.join("SHA256SUMS"), sums.as_bytes(), 0o644)?;
     Ok(BundleOutcome {
         cluster: manifest.cluster.clone(),
-        dir: dir.display().to_string(),
+        dir: std::path::absolute(dir)
+            .unwrap_or_else(|_| dir.to_path_buf())
+            .display()
+            .to_string(),
         token_included: include_token,
         files: written,
         images,
