@@ -98,9 +98,19 @@ pub async fn agent_manifest(
     context: String,
     cluster: String,
 ) -> onboard_core::Result<ManifestView> {
-    Ok(agent::fetch(&client(&state, &context).await?, &cluster)
-        .await?
-        .view())
+    Ok(manifest(&state, &context, &cluster).await?.view())
+}
+
+/// agent.yaml of `cluster` from the host, with the pull secret the vault's registry login
+/// makes for an air-gapped member.
+async fn manifest(
+    state: &AppState,
+    host_context: &str,
+    cluster: &str,
+) -> onboard_core::Result<AgentManifest> {
+    let mut manifest = agent::fetch(&client(state, host_context).await?, cluster).await?;
+    airgap::attach_pull_secret(&mut manifest, state.vault().as_ref())?;
+    Ok(manifest)
 }
 
 /// Writes agent.yaml (with its token) to `path`, owner-only; the page never holds it.
@@ -126,11 +136,8 @@ async fn manifest_and_member(
     member_context: &str,
     cluster: &str,
 ) -> onboard_core::Result<(AgentManifest, kube::Client)> {
-    let host = client(state, host_context).await?;
     let member = client(state, member_context).await?;
-    let mut manifest = agent::fetch(&host, cluster).await?;
-    airgap::attach_pull_secret(&mut manifest, state.vault().as_ref())?;
-    Ok((manifest, member))
+    Ok((manifest(state, host_context, cluster).await?, member))
 }
 
 /// Whether the member can pull the agent's image as agent.yaml names it (mirror and pull

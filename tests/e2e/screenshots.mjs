@@ -263,9 +263,9 @@ try {
   await (await browser.$('[data-testid="join-ready"]')).waitForDisplayed({ timeout: 60_000 });
   await (await browser.$('[data-testid="go-to-clusters"]')).click();
   await (await browser.$('[data-testid="history-table"] tr[data-action="agent-apply"]')).waitForDisplayed({ timeout: 15_000 });
-  await save("en-sandbox-7d-history.png", '[data-testid="history"]');
+  await save("en-sandbox-7d-history.png", '#history-title');
   await (await browser.$('[data-testid="language"]')).selectByAttribute("value", "zh-CN");
-  await save("zh-CN-sandbox-7d-history.png", '[data-testid="history"]');
+  await save("zh-CN-sandbox-7d-history.png", '#history-title');
 } finally {
   await airGapped.close();
 }

@@ -68,7 +68,7 @@ describe("an air-gapped member joins through a mirror registry, in the real wind
     const yaml = await browser.$('[data-testid="manifest-yaml"]');
     await yaml.waitForDisplayed({ timeout: 20_000 });
     assert.match(await yaml.getText(), /image: auth-mirror\.local:5000\/kubesphere\/tower:v0\.2\.1/);
-    assert.match(await textOf(browser, '[data-testid="mirror-registry"]'), /pull secret mirror-pull/);
+    assert.match(await textOf(browser, '[data-testid="mirror-registry"]'), /pull secret mirror-pull is created from the OS keyring's login/);
     await (await browser.$('[data-testid="check-image"]')).click();
     const pulled = await browser.$('[data-testid="image-result"]');
     await pulled.waitForDisplayed({ timeout: 30_000 });
