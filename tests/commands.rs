@@ -730,7 +730,10 @@ fn an_air_gapped_member_is_detected_pointed_at_the_mirror_and_joined_without_a_c
         }
     };
     assert_eq!(view["mirror"]["registry"], registry);
-    assert_eq!(view["pullSecret"], "mirror-pull", "made from the saved login");
+    assert_eq!(
+        view["pullSecret"], "mirror-pull",
+        "made from the saved login"
+    );
     assert_eq!(
         view["images"][0],
         "auth-mirror.local:5000/kubesphere/tower:v0.2.1"

@@ -3,83 +3,16 @@
 //! would, and plain kubectl as the independent client that reads back what it did.
 
 use assert_cmd::Command;
-use kube_sandbox::{Sandbox, SandboxConfig, Timing};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-const HOST: &str = "sandbox-host";
-const MEMBER: &str = "sandbox-member";
+mod common;
 
-struct World {
-    sandbox: Sandbox,
-    data: tempfile::TempDir,
-    _dir: tempfile::TempDir,
-}
-
-async fn world(scenario: &str) -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig {
-        dir: dir.path().into(),
-        scenario: scenario.into(),
-        latency: Duration::ZERO,
-        timing: Timing {
-            retry_min: Duration::from_millis(50),
-            dial_timeout: Duration::from_millis(200),
-            ks_core_install: Duration::from_millis(300),
-            ..Timing::default()
-        },
-    })
-    .await
-    .expect("sandbox starts");
-    World {
-        sandbox,
-        data: tempfile::tempdir().unwrap(),
-        _dir: dir,
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
-/// Both clusters' kubeconfigs, as a user with two files has them.
-fn kubeconfig_env(sandbox: &Sandbox) -> String {
-    format!(
-        "{}:{}",
-        sandbox.host_kubeconfig.display(),
-        sandbox.member_kubeconfig.display()
-    )
-}
+use common::{text, world, World, HOST, MEMBER};
 
 impl World {
-    /// Runs the CLI off the runtime's workers (they keep serving the sandbox).
-    async fn cli_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let kubeconfig = kubeconfig_env(&self.sandbox);
-        let data = self.data.path().to_path_buf();
-        let stdin = stdin.map(str::to_string);
-        tokio::task::spawn_blocking(move || {
-            let mut command = Command::cargo_bin("ks-onboard-cli").unwrap();
-            command
-                .env("KUBECONFIG", kubeconfig)
-                .env("KS_ONBOARD_DATA_DIR", data)
-                .args(&args)
-                .timeout(Duration::from_secs(90));
-            if let Some(stdin) = stdin {
-                command.write_stdin(stdin);
-            }
-            command.output().unwrap()
-        })
-        .await
-        .unwrap()
-    }
-
-    async fn cli(&self, args: &[&str]) -> Output {
-        self.cli_with_stdin(args, None).await
-    }
-
     /// Plain kubectl on one side (`HOST` or `MEMBER`).
     async fn kubectl(&self, context: &str, args: &[&str]) -> Output {
         let kubeconfig: PathBuf = if context == HOST {
@@ -818,7 +751,7 @@ async fn with_tower_stopped_the_wait_ends_at_the_timeout_and_names_tower_as_the_
 
     // status -w follows until Ctrl-C, then prints where the join is and exits 1.
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("ks-onboard-cli"))
-        .env("KUBECONFIG", kubeconfig_env(&w.sandbox))
+        .env("KUBECONFIG", w.kubeconfig_env())
         .env("KS_ONBOARD_DATA_DIR", w.data.path())
         .args(["cluster", "status", "member", "--context", HOST, "-w"])
         .stdout(std::process::Stdio::piped())

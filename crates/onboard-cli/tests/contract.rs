@@ -22,16 +22,15 @@
 //! never run, or run but not documented, fails as well.
 
 use assert_cmd::Command;
-use kube_sandbox::{Sandbox, SandboxConfig, Timing};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::time::Duration;
 
-const HOST: &str = "sandbox-host";
-const MEMBER: &str = "sandbox-member";
+mod common;
+
+use common::{text, world, World, HOST, MEMBER};
 
 /// Checked by `commands_that_need_no_cluster`.
 const OFFLINE: &[&str] = &["stages", "sandbox scenarios"];
@@ -145,10 +144,6 @@ struct Checks {
     done: BTreeSet<&'static str>,
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 impl Checks {
     fn new(list: &'static [&'static str]) -> Self {
         Self {
@@ -235,58 +230,12 @@ impl Checks {
 
 // ---- the sandbox and the binary ----
 
-struct World {
-    sandbox: Sandbox,
-    data: tempfile::TempDir,
-    _dir: tempfile::TempDir,
-}
-
-async fn world(scenario: &str) -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig {
-        dir: dir.path().into(),
-        scenario: scenario.into(),
-        latency: Duration::ZERO,
-        timing: Timing {
-            retry_min: Duration::from_millis(50),
-            dial_timeout: Duration::from_millis(200),
-            ks_core_install: Duration::from_millis(300),
-            ..Timing::default()
-        },
-    })
-    .await
-    .expect("sandbox starts");
-    World {
-        sandbox,
-        data: tempfile::tempdir().unwrap(),
-        _dir: dir,
-    }
-}
-
 impl World {
-    /// Runs the CLI with both kubeconfigs and `-o json`, off the runtime's workers (they
-    /// keep serving the sandbox).
+    /// Runs the CLI with both kubeconfigs and `-o json`.
     async fn json(&self, args: &[&str]) -> Output {
-        let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        args.extend(["-o".into(), "json".into()]);
-        let kubeconfig = format!(
-            "{}:{}",
-            self.sandbox.host_kubeconfig.display(),
-            self.sandbox.member_kubeconfig.display()
-        );
-        let data = self.data.path().to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            Command::cargo_bin("ks-onboard-cli")
-                .unwrap()
-                .env("KUBECONFIG", kubeconfig)
-                .env("KS_ONBOARD_DATA_DIR", data)
-                .args(&args)
-                .timeout(Duration::from_secs(90))
-                .output()
-                .unwrap()
-        })
-        .await
-        .unwrap()
+        let mut args = args.to_vec();
+        args.extend(["-o", "json"]);
+        self.cli(&args).await
     }
 }
 

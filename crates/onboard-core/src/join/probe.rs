@@ -107,6 +107,39 @@ pub async fn from_member(
     })
 }
 
+/// Why kubelet could not start a Pod's container: its image cannot be pulled.
+pub(super) fn pull_failure(pod: &Value) -> Option<&str> {
+    let reason = pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"].as_str()?;
+    matches!(
+        reason,
+        "ErrImagePull" | "ImagePullBackOff" | "InvalidImageName"
+    )
+    .then_some(reason)
+}
+
+/// Reads the Pod at `path` until `settled` says it is, or `deadline` (then `None`).
+pub(super) async fn wait_until(
+    member: &kube::Client,
+    path: &str,
+    deadline: Instant,
+    settled: impl Fn(&Value) -> bool,
+) -> Option<Value> {
+    loop {
+        let pod = api::get(member, path)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        if settled(&pod) {
+            return Some(pod);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn wait_for(member: &kube::Client, node: &str, pod: &str, deadline: Instant) -> NodeReach {
     let path = format!("/api/v1/namespaces/{NAMESPACE}/pods/{pod}");
     let reach = |reachable, detail: String| NodeReach {
@@ -114,44 +147,30 @@ async fn wait_for(member: &kube::Client, node: &str, pod: &str, deadline: Instan
         reachable,
         detail,
     };
-    loop {
-        let current = api::get(member, &path)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        match current["status"]["phase"].as_str() {
-            Some("Succeeded") => {
-                return reach(
-                    Some(true),
-                    log(member, pod)
-                        .await
-                        .unwrap_or_else(|| "tower answered".into()),
-                )
-            }
-            Some("Failed") => {
-                return reach(
-                    Some(false),
-                    log(member, pod)
-                        .await
-                        .unwrap_or_else(|| "wget failed".into()),
-                )
-            }
-            _ => {}
-        }
-        let waiting =
-            current["status"]["containerStatuses"][0]["state"]["waiting"]["reason"].as_str();
-        if let Some(reason @ ("ErrImagePull" | "ImagePullBackOff" | "InvalidImageName")) = waiting {
-            return reach(
-                None,
-                format!("the probe image could not be pulled on this node ({reason})"),
-            );
-        }
-        if Instant::now() >= deadline {
-            return reach(None, "the probe did not finish in time".into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    let ended = |p: &Value| matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed"));
+    let Some(current) = wait_until(member, &path, deadline, |p| {
+        ended(p) || pull_failure(p).is_some()
+    })
+    .await
+    else {
+        return reach(None, "the probe did not finish in time".into());
+    };
+    if let Some(reason) = pull_failure(&current) {
+        return reach(
+            None,
+            format!("the probe image could not be pulled on this node ({reason})"),
+        );
     }
+    let answered = current["status"]["phase"] == "Succeeded";
+    let fallback = if answered {
+        "tower answered"
+    } else {
+        "wget failed"
+    };
+    reach(
+        Some(answered),
+        log(member, pod).await.unwrap_or_else(|| fallback.into()),
+    )
 }
 
 async fn log(member: &kube::Client, pod: &str) -> Option<String> {

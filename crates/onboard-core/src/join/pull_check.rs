@@ -7,6 +7,7 @@
 
 use super::agent::AgentManifest;
 use super::airgap::NAMESPACE as AGENT_NAMESPACE;
+use super::probe::{pull_failure, wait_until};
 use crate::kubesphere::api;
 use crate::Result;
 use serde::Serialize;
@@ -179,33 +180,30 @@ async fn wait(member: &kube::Client, image: &str, pod: &str, deadline: Instant) 
         pulled,
         detail,
     };
-    loop {
-        let current = api::get(member, &path)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let state = &current["status"]["containerStatuses"][0]["state"];
-        if state.get("running").is_some() || state.get("terminated").is_some() {
-            return answer(Some(true), "pulled; the container started".into());
-        }
-        let waiting = &state["waiting"];
-        if let Some(reason @ ("ErrImagePull" | "ImagePullBackOff" | "InvalidImageName")) =
-            waiting["reason"].as_str()
-        {
-            // The registry's answer is in kubelet's `Failed` event; the state only says
-            // "Back-off pulling image" once kubelet backs off.
-            let message = match failed_event(member, pod).await {
-                Some(message) => message,
-                None => waiting["message"].as_str().unwrap_or_default().to_string(),
-            };
-            return answer(Some(false), format!("{reason}: {message}"));
-        }
-        if Instant::now() >= deadline {
-            return answer(None, "no node ran the check in time".into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let started = |p: &Value| {
+        let state = &p["status"]["containerStatuses"][0]["state"];
+        state.get("running").is_some() || state.get("terminated").is_some()
+    };
+    let Some(current) = wait_until(member, &path, deadline, |p| {
+        started(p) || pull_failure(p).is_some()
+    })
+    .await
+    else {
+        return answer(None, "no node ran the check in time".into());
+    };
+    let Some(reason) = pull_failure(&current) else {
+        return answer(Some(true), "pulled; the container started".into());
+    };
+    // The registry's answer is in kubelet's `Failed` event; the state only says
+    // "Back-off pulling image" once kubelet backs off.
+    let message = match failed_event(member, pod).await {
+        Some(message) => message,
+        None => current["status"]["containerStatuses"][0]["state"]["waiting"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    answer(Some(false), format!("{reason}: {message}"))
 }
 
 async fn failed_event(member: &kube::Client, pod: &str) -> Option<String> {
