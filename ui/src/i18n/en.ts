@@ -724,7 +724,7 @@ const en = {
     noMatch: "No entry matches these filters.",
     columns: {
       time: "Time, program",
-      action: "Action",
+      action: "Action and changes",
       cluster: "Cluster",
       who: "Context, user",
       result: "Result",

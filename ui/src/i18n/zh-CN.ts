@@ -726,7 +726,7 @@ const zhCN: Resources = {
     noMatch: "没有符合筛选条件的记录。",
     columns: {
       time: "时间、来源",
-      action: "操作",
+      action: "操作及变更",
       cluster: "集群",
       who: "上下文、用户",
       result: "结果",

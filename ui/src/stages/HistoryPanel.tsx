@@ -193,7 +193,6 @@ function EntryTable({ entries }: { entries: AuditEntry[] }) {
             <th scope="col">{t("history.columns.cluster")}</th>
             <th scope="col">{t("history.columns.who")}</th>
             <th scope="col">{t("history.columns.result")}</th>
-            <th scope="col">{t("history.columns.changes")}</th>
             <th scope="col">
               <span className="visually-hidden">{t("history.columns.details")}</span>
             </th>
@@ -218,9 +217,16 @@ function EntryTable({ entries }: { entries: AuditEntry[] }) {
                       <Program program={entry.program} />
                     </span>
                   </td>
-                  <td>
+                  <td className="history-what">
                     <span className="history-action">{t(`history.actions.${entry.action}`, { defaultValue: entry.action })}</span>
                     {entry.dryRun && <span className="badge warning">{t("history.dryRun")}</span>}
+                    {entry.changes.length > 0 && (
+                      <ul className="history-changes" aria-label={t("history.columns.changes")}>
+                        {entry.changes.map((change, index) => (
+                          <li key={index}>{change}</li>
+                        ))}
+                      </ul>
+                    )}
                   </td>
                   <td>{entry.cluster ?? "—"}</td>
                   <td>
@@ -235,17 +241,6 @@ function EntryTable({ entries }: { entries: AuditEntry[] }) {
                         <span className="badge result-failed">{t("history.results.failed")}</span>
                         {entry.error && <span className="history-error">{entry.error}</span>}
                       </>
-                    )}
-                  </td>
-                  <td>
-                    {entry.changes.length > 0 ? (
-                      <ul className="history-changes">
-                        {entry.changes.map((change, index) => (
-                          <li key={index}>{change}</li>
-                        ))}
-                      </ul>
-                    ) : (
-                      "—"
                     )}
                   </td>
                   <td className="row-actions">
@@ -263,7 +258,7 @@ function EntryTable({ entries }: { entries: AuditEntry[] }) {
                 </tr>
                 {expanded && (
                   <tr className="history-detail" id={detailId} data-detail-of={entry.seq ?? undefined}>
-                    <td colSpan={7}>
+                    <td colSpan={6}>
                       <EntryDetail entry={entry} />
                     </td>
                   </tr>
