@@ -45,6 +45,7 @@ fn main() {
         "forget_registry_login",
         "mirror_config",
         "check_public_pull",
+        "set_agent_image",
         "audit_log",
     ]);
     let attributes = tauri_build::Attributes::new()

@@ -57,6 +57,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::airgap::forget_registry_login,
             commands::airgap::mirror_config,
             commands::airgap::check_public_pull,
+            commands::airgap::set_agent_image,
             commands::audit::audit_log,
         ])
         .typ::<onboard_core::Error>()

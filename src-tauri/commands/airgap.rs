@@ -6,6 +6,8 @@ use crate::AppState;
 use onboard_core::join::agent::DEFAULT_AGENT_IMAGE;
 use onboard_core::join::airgap::{self, Mirror, RegistryCredentials};
 use onboard_core::join::pull_check::{self, PullCheck, PullSecret};
+use onboard_core::kubesphere::agent_image::{self, AgentImageOutcome};
+use onboard_core::kubesphere::publish::Target;
 use std::time::Duration;
 
 /// Saves `username` and `password` for `registry` in the vault.
@@ -80,4 +82,24 @@ pub async fn check_public_pull(
         Duration::from_secs(60),
     )
     .await
+}
+
+/// Sets tower's agent image on the host (every member's agent.yaml names it afterwards);
+/// with `dry_run` only the server's check.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_agent_image(
+    state: tauri::State<'_, AppState>,
+    context: String,
+    image: String,
+    dry_run: bool,
+) -> onboard_core::Result<AgentImageOutcome> {
+    let client = super::host::client_for(&state, &context).await?;
+    let data_dir = state.data_dir();
+    let target = Target {
+        client: &client,
+        context: &context,
+        data_dir: &data_dir,
+    };
+    agent_image::set(&target, &image, dry_run).await
 }

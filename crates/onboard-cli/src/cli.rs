@@ -120,6 +120,21 @@ pub enum HostCommand {
     /// Preflight: connection, platform-admin, permissions, KubeSphere, tower, proxy address.
     /// Each check is printed as it finishes; exit 1 when one fails.
     Check,
+    /// Set tower's agent image (multicluster.agentImage) on the host, so that every
+    /// agent.yaml it renders names your mirror: KubeSphere's own fix for air-gapped members.
+    /// It applies to every member joined afterwards; `cluster add --image-registry` rewrites
+    /// one member's agent.yaml instead. Server dry run first, read back, audited.
+    AgentImage(AgentImageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AgentImageArgs {
+    /// e.g. mirror.local:5000/kubesphere/tower:v0.2.1
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Let the server check the change (dryRun=All); write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]

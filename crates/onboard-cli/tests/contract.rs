@@ -45,6 +45,7 @@ const CONTEXTS_AND_HOST: &[&str] = &[
     "kubeconfig use-role",
     "kubeconfig test",
     "host check",
+    "host agent-image",
     "proxy-address show",
     "proxy-address probe",
 ];
@@ -352,6 +353,23 @@ async fn kubeconfig_host_and_proxy_address_commands() {
         .unwrap()
         .iter()
         .all(|r| r["verdict"] == "pass"));
+    let image = checks.check(
+        "host agent-image",
+        &w.json(&[
+            "host",
+            "agent-image",
+            "mirror.local:5000/kubesphere/tower:v0.2.1",
+            "--dry-run",
+            "--context",
+            HOST,
+        ])
+        .await,
+        0,
+    );
+    assert_eq!(
+        (image["dryRunPassed"].as_bool(), image["written"].as_bool()),
+        (Some(true), Some(false))
+    );
     let address = checks.check(
         "proxy-address show",
         &w.json(&["proxy-address", "show", "--context", HOST]).await,

@@ -1209,3 +1209,102 @@ async fn applying_again_keeps_the_join_s_own_objects_as_the_join_s_to_remove() {
         "{plan:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_image_set_on_the_host_names_the_mirror_in_agent_yaml_and_the_join_reaches_ready()
+{
+    use onboard_core::audit;
+    use onboard_core::join::airgap::{self, Mirror};
+    use onboard_core::kubesphere::agent_image;
+    use onboard_core::kubesphere::publish::Target;
+    let w = world("air-gapped").await;
+    let target = Target {
+        client: &w.host,
+        context: HOST,
+        data_dir: w.data.path(),
+    };
+    let image = "mirror.local:5000/kubesphere/tower:v0.2.1";
+    let secret = || {
+        w.sandbox
+            .host
+            .get("v1", "Secret", "kubesphere-system", "tower")
+            .unwrap()
+    };
+    let before = secret();
+    let dry = agent_image::set(&target, image, true).await.unwrap();
+    assert!(dry.dry_run_passed && !dry.written);
+    assert_eq!(secret()["data"], before["data"], "a dry run writes nothing");
+    let set = agent_image::set(&target, image, false).await.unwrap();
+    assert!(set.written);
+    assert_eq!(set.previous.as_deref(), Some("kubesphere/tower:v0.2.1"));
+    assert!(
+        agent_image::set(&target, image, false)
+            .await
+            .unwrap()
+            .unchanged
+    );
+    let mut refused = target.clone();
+    refused.context = "nobody";
+    assert!(agent_image::set(&refused, "not an image", false)
+        .await
+        .is_err());
+
+    // ks-core still needs the mirror in the Cluster Configuration; the agent's image now
+    // comes from tower already on the mirror, and rewriting it changes nothing.
+    let mirror = Mirror {
+        registry: "mirror.local:5000".into(),
+        pull_secrets: Vec::new(),
+    };
+    add::add(
+        &w.target(),
+        &ClusterForm {
+            name: "member".into(),
+            config: airgap::config_with(DEFAULT_CONFIG, &mirror).unwrap(),
+            ..ClusterForm::default()
+        },
+        false,
+    )
+    .await
+    .unwrap();
+    let manifest = w.manifest("member").await;
+    assert_eq!(manifest.view().images, [image]);
+    let mut documents = manifest.documents.clone();
+    assert!(airgap::rewrite(&mut documents, &mirror).is_empty());
+    apply::apply(&w.member_target(), &manifest, |_| {})
+        .await
+        .unwrap();
+    let (snapshot, _) = w.follow("member", Duration::from_secs(20)).await;
+    assert!(snapshot.ready, "{snapshot:#?}");
+
+    let log = audit::list(w.data.path(), &Default::default()).unwrap();
+    let set_entries: Vec<_> = log
+        .entries
+        .iter()
+        .filter(|e| e.action == audit::Action::AgentImageSet)
+        .collect();
+    assert_eq!(set_entries.len(), 4, "dry run, write, unchanged, refused");
+    assert!(set_entries[0].dry_run && set_entries[0].undo.is_none());
+    assert!(set_entries[1]
+        .undo
+        .as_deref()
+        .unwrap()
+        .contains("host agent-image kubesphere/tower:v0.2.1"));
+    assert_eq!(set_entries[3].result, audit::Outcome::Failed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubesphere_3_s_agent_image_is_left_to_the_manifest_rewrite() {
+    use onboard_core::kubesphere::agent_image;
+    use onboard_core::kubesphere::publish::Target;
+    let w = world("v3-installer").await;
+    let target = Target {
+        client: &w.host,
+        context: HOST,
+        data_dir: w.data.path(),
+    };
+    let error = agent_image::set(&target, "mirror.local:5000/kubesphere/tower:v0.2.1", false)
+        .await
+        .unwrap_err();
+    assert!(error.message.contains("3.x"), "{}", error.message);
+    assert!(error.hint.unwrap().contains("global.imageRegistry"));
+}

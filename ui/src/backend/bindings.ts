@@ -117,6 +117,11 @@ export const commands = {
 	 *  registry means it is air-gapped.
 	 */
 	checkPublicPull: (memberContext: string) => __TAURI_INVOKE<PullCheck_Serialize>("check_public_pull", { memberContext }),
+	/**
+	 *  Sets tower's agent image on the host (every member's agent.yaml names it afterwards);
+	 *  with `dry_run` only the server's check.
+	 */
+	setAgentImage: (context: string, image: string, dryRun: boolean) => __TAURI_INVOKE<AgentImageOutcome_Serialize>("set_agent_image", { context, image, dryRun }),
 	auditLog: (filter: Filter_Deserialize) => __TAURI_INVOKE<AuditLog_Serialize>("audit_log", { filter }),
 };
 
@@ -125,7 +130,7 @@ export const STAGES = ["kubeconfigs","host","proxy-address","add-cluster","join"
 
 /* Types */
 /**  What was changed. */
-export type Action = "proxy-address-set" | "proxy-address-restore" | "ks-apiserver-restart" | "cluster-add" | "agent-apply" | "cluster-remove";
+export type Action = "proxy-address-set" | "proxy-address-restore" | "ks-apiserver-restart" | "agent-image-set" | "cluster-add" | "agent-apply" | "cluster-remove";
 
 export type AddOutcome = {
 	name: string,
@@ -176,6 +181,32 @@ export type AddressReport_Serialize = {
 	disagreements: string[],
 	/**  The forward to set up (`PUBLIC_IP:PORT → NodeIP:NodePort`) when there is no address. */
 	portForward: string | null,
+};
+
+export type AgentImageOutcome = AgentImageOutcome_Serialize | AgentImageOutcome_Deserialize;
+
+export type AgentImageOutcome_Deserialize = {
+	place: AddressPlace,
+	/**  Which object and key, for people. */
+	description: string,
+	image: string,
+	/**  What tower used before (its default when `None`). */
+	previous?: string | null,
+	unchanged: boolean,
+	dryRunPassed: boolean,
+	written: boolean,
+};
+
+export type AgentImageOutcome_Serialize = {
+	place: AddressPlace,
+	/**  Which object and key, for people. */
+	description: string,
+	image: string,
+	/**  What tower used before (its default when `None`). */
+	previous: string | null,
+	unchanged: boolean,
+	dryRunPassed: boolean,
+	written: boolean,
 };
 
 /**  The status bar's facts: which app, which target, which contexts play host and member. */

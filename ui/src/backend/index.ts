@@ -78,6 +78,7 @@ export type {
   StaleAgent_Serialize as StaleAgent,
   Tag,
   TimelineEntry_Serialize as TimelineEntry,
+  AgentImageOutcome,
   BundleOutcome,
   Mirror,
   NeededImage,
@@ -234,6 +235,8 @@ export const backend = {
   /** The user name of the login saved for `registry`, or null. */
   registryLogin: (registry: string) => call(() => commands.registryLogin(registry)),
   forgetRegistryLogin: (registry: string) => call(() => commands.forgetRegistryLogin(registry)),
+  /** tower's agent image on the host, for every member from now on; `dryRun`: the server's check only. */
+  setAgentImage: (context: string, image: string, dryRun: boolean) => call(() => commands.setAgentImage(context, image, dryRun)),
   /** Rust writes the offline bundle (agent.yaml, images, mirror script, README, checksums). */
   exportJoinBundle: (context: string, cluster: string, dir: string, includeToken: boolean) =>
     call(() => commands.exportJoinBundle(context, cluster, dir, includeToken)),

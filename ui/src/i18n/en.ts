@@ -501,6 +501,17 @@ const en = {
     apply: "Use this mirror",
     applyFailed: "The mirror could not be set",
     applied: "The Cluster Configuration now points the member at {{registry}}.",
+    hostImage: {
+      title: "Or set the agent image on the host…",
+      explain: "KubeSphere's own fix: agentImage in tower's configuration makes every agent.yaml name {{image}}. It applies to every member joined from now on, connected ones too; the mirror above already covers this member without it.",
+      check: "Check the change (server dry run)",
+      wouldWrite: "The host accepts {{place}} = {{image}} (now {{previous}}).",
+      default: "tower's default",
+      unchanged: "The host's agent image is already {{image}}.",
+      write: "Write it on the host",
+      written: "Written: {{place}} = {{image}}. The audit log holds the previous value.",
+      failed: "The agent image could not be set on the host",
+    },
   },
   join: {
     title: "Join on “{{context}}”",

@@ -503,6 +503,17 @@ const zhCN: Resources = {
     apply: "使用此镜像仓库",
     applyFailed: "未能设置镜像仓库",
     applied: "集群配置现已让成员集群从 {{registry}} 拉取镜像。",
+    hostImage: {
+      title: "或在主集群上设置代理镜像…",
+      explain: "KubeSphere 自身的做法：在 tower 配置中设置 agentImage，之后每个 agent.yaml 都会使用 {{image}}。它对此后加入的所有成员集群生效，包括能访问外网的；上面的镜像仓库设置已能满足本成员集群。",
+      check: "检查此变更（服务端试运行）",
+      wouldWrite: "主集群接受 {{place}} = {{image}}（当前为 {{previous}}）。",
+      default: "tower 的默认值",
+      unchanged: "主集群的代理镜像已是 {{image}}。",
+      write: "在主集群上写入",
+      written: "已写入：{{place}} = {{image}}。审计日志记录了原来的值。",
+      failed: "未能在主集群上设置代理镜像",
+    },
   },
   join: {
     title: "在“{{context}}”上接入",

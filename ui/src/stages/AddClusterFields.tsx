@@ -308,7 +308,7 @@ export function ConnectionStep({ onNavigate }: { onNavigate: (stage: Stage) => v
   );
 }
 
-export function ConfigStep({ draft, options, change, problemsFor, member }: FieldsProps & { member: string | null }) {
+export function ConfigStep({ draft, options, change, problemsFor, host, member }: FieldsProps & { host: string; member: string | null }) {
   const { t } = useTranslation();
   const problems = problemsFor("config");
   const config = draft.config ?? options.defaultConfig;
@@ -354,7 +354,7 @@ export function ConfigStep({ draft, options, change, problemsFor, member }: Fiel
           </button>
         </div>
       </div>
-      <AirGapPanel member={member} config={config} onConfig={(next) => change({ config: next })} />
+      <AirGapPanel host={host} member={member} config={config} onConfig={(next) => change({ config: next })} />
     </div>
   );
 }

@@ -205,7 +205,7 @@ function Wizard({ host, member, options, onNavigate }: { host: string; member: s
         {step === "basic" && <BasicStep {...fields} nameState={nameState} />}
         {step === "advanced" && <AdvancedStep {...fields} />}
         {step === "connection" && <ConnectionStep onNavigate={onNavigate} />}
-        {step === "config" && <ConfigStep {...fields} member={member} />}
+        {step === "config" && <ConfigStep {...fields} host={host} member={member} />}
         {step === "review" && (
           <Review
             host={host}

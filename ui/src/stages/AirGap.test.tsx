@@ -18,6 +18,7 @@ vi.mock("../backend/bindings", async (importOriginal) => {
       saveRegistryLogin: vi.fn(),
       registryLogin: vi.fn(),
       exportJoinBundle: vi.fn(),
+      setAgentImage: vi.fn(),
     },
   };
 });
@@ -31,7 +32,7 @@ function Harness() {
   const [config, setConfig] = useState(DEFAULT_CONFIG);
   return (
     <>
-      <AirGapPanel member="sandbox-member" config={config} onConfig={setConfig} />
+      <AirGapPanel host="sandbox-host" member="sandbox-member" config={config} onConfig={setConfig} />
       <pre data-testid="config">{config}</pre>
     </>
   );
@@ -79,6 +80,33 @@ describe("Air-gapped member (Cluster Configuration step)", () => {
     expect(screen.getByTestId("config").textContent).toBe(MIRRORED);
     expect((screen.getByLabelText("Password") as HTMLInputElement).value).toBe("");
     expect(screen.getByTestId("saved-login").textContent).toContain("sandbox");
+  });
+
+  it("offers KubeSphere's own fix: the agent image on the host, dry run first, then written", async () => {
+    mocked.mirrorConfig.mockResolvedValue(MIRRORED);
+    const outcome = {
+      place: "towerSecret" as const,
+      description: "Secret kubesphere-system/tower, configuration.yaml → agentImage",
+      image: "auth-mirror.local:5000/kubesphere/tower:v0.2.1",
+      previous: "kubesphere/tower:v0.2.1",
+      unchanged: false,
+      dryRunPassed: true,
+      written: false,
+    };
+    mocked.setAgentImage.mockResolvedValueOnce(outcome).mockResolvedValueOnce({ ...outcome, written: true });
+    const user = userEvent.setup();
+    render(<Harness />);
+    await user.click(screen.getByTestId("use-mirror"));
+    await user.type(screen.getByLabelText("Mirror registry"), "auth-mirror.local:5000");
+    await user.click(screen.getByTestId("apply-mirror"));
+    await user.click(await screen.findByText("Or set the agent image on the host…"));
+    await user.click(screen.getByTestId("check-host-agent-image"));
+    const preview = await screen.findByTestId("host-agent-image-preview");
+    expect(mocked.setAgentImage).toHaveBeenLastCalledWith("sandbox-host", "auth-mirror.local:5000/kubesphere/tower:v0.2.1", true);
+    expect(preview.textContent).toContain("now kubesphere/tower:v0.2.1");
+    await user.click(screen.getByTestId("write-host-agent-image"));
+    await screen.findByTestId("host-agent-image-written");
+    expect(mocked.setAgentImage).toHaveBeenLastCalledWith("sandbox-host", "auth-mirror.local:5000/kubesphere/tower:v0.2.1", false);
   });
 
   it("shows Rust's refusal of a registry and leaves the configuration alone", async () => {

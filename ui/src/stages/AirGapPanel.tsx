@@ -1,16 +1,72 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { backend, toBackendError, type BackendError, type PullCheck } from "../backend";
+import { backend, toBackendError, type AgentImageOutcome, type BackendError, type PullCheck } from "../backend";
 import ErrorNotice from "../components/ErrorNotice";
 import Pending from "../components/Pending";
 
 type Check = { running: true } | { result: PullCheck } | { error: BackendError } | null;
+type HostWrite = { outcome: AgentImageOutcome } | { error: BackendError } | null;
+
+/** tower's default agent image (repository and tag), as found under the mirror. */
+const TOWER_IMAGE = "kubesphere/tower:v0.2.1";
+
+/** KubeSphere's own alternative: `agentImage` on the host, for every member joined from now
+ * on. A server dry run first says what would change; then one click writes it. */
+function HostAgentImage({ host, image }: { host: string; image: string }) {
+  const { t } = useTranslation();
+  const [checked, setChecked] = useState<HostWrite>(null);
+  const [written, setWritten] = useState<HostWrite>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (dryRun: boolean) => {
+    setBusy(true);
+    const set = dryRun ? setChecked : setWritten;
+    try {
+      set({ outcome: await backend.setAgentImage(host, image, dryRun) });
+    } catch (thrown) {
+      set({ error: toBackendError(thrown) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const preview = checked && "outcome" in checked ? checked.outcome : null;
+  const done = written && "outcome" in written ? written.outcome : null;
+  return (
+    <details className="host-agent-image" data-testid="host-agent-image">
+      <summary>{t("airGap.hostImage.title")}</summary>
+      <p className="muted">{t("airGap.hostImage.explain", { image })}</p>
+      <button type="button" className="ghost" onClick={() => run(true)} disabled={busy} data-testid="check-host-agent-image">
+        {t("airGap.hostImage.check")}
+      </button>
+      {checked && "error" in checked && <ErrorNotice error={checked.error} title={t("airGap.hostImage.failed")} />}
+      {preview && !done && (
+        <div className="stack" data-testid="host-agent-image-preview">
+          <p>
+            {preview.unchanged
+              ? t("airGap.hostImage.unchanged", { image })
+              : t("airGap.hostImage.wouldWrite", { place: preview.description, image, previous: preview.previous ?? t("airGap.hostImage.default") })}
+          </p>
+          {!preview.unchanged && (
+            <button type="button" onClick={() => run(false)} disabled={busy} data-testid="write-host-agent-image">
+              {t("airGap.hostImage.write")}
+            </button>
+          )}
+        </div>
+      )}
+      {written && "error" in written && <ErrorNotice error={written.error} title={t("airGap.hostImage.failed")} />}
+      {done && (
+        <p className="ok" role="status" data-testid="host-agent-image-written">
+          {t("airGap.hostImage.written", { place: done.description, image })}
+        </p>
+      )}
+    </details>
+  );
+}
 
 /** The Cluster Configuration step's "Air-gapped member" part: find out whether the member
  * reaches docker.io (a pull check on the member), and point it at a mirror registry. The
  * mirror goes into the Cluster Configuration (`onConfig`), where both the agent and ks-core
  * read it; the registry's password goes to the OS keyring through Rust and never comes back. */
-export default function AirGapPanel({ member, config, onConfig }: { member: string | null; config: string; onConfig: (config: string) => void }) {
+export default function AirGapPanel({ host, member, config, onConfig }: { host: string; member: string | null; config: string; onConfig: (config: string) => void }) {
   const { t } = useTranslation();
   const [check, setCheck] = useState<Check>(null);
   const [open, setOpen] = useState(false);
@@ -128,9 +184,12 @@ export default function AirGapPanel({ member, config, onConfig }: { member: stri
           </div>
           {error && <ErrorNotice error={error} title={t("airGap.applyFailed")} />}
           {applied && (
-            <p className="muted" role="status" data-testid="mirror-applied">
-              {t("airGap.applied", { registry: applied })}
-            </p>
+            <>
+              <p className="muted" role="status" data-testid="mirror-applied">
+                {t("airGap.applied", { registry: applied })}
+              </p>
+              <HostAgentImage host={host} image={`${applied}/${TOWER_IMAGE}`} />
+            </>
           )}
         </div>
       )}

@@ -1,5 +1,6 @@
 //! One module per subcommand group; each turns arguments into core calls and prints.
 
+mod agent_image;
 mod audit;
 mod cluster;
 mod connection;
@@ -34,6 +35,7 @@ pub fn run(cli: &Cli) -> onboard_core::Result<()> {
         Command::Sandbox(SandboxCommand::Up(args)) => sandbox::up(args),
         Command::Sandbox(SandboxCommand::Scenarios) => sandbox::scenarios(&cli.global),
         Command::Host(HostCommand::Check) => host::check(&cli.global),
+        Command::Host(HostCommand::AgentImage(args)) => agent_image::set(&cli.global, args),
         Command::ProxyAddress(command) => match command {
             ProxyAddressCommand::Show => proxy_address::show(&cli.global),
             ProxyAddressCommand::Set(args) => proxy_address::set(&cli.global, args),

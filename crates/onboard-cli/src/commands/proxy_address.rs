@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::future::Future;
 
 /// Runs `work` with a client for the host context.
-fn with_host<T, F, Fut>(global: &GlobalArgs, work: F) -> onboard_core::Result<T>
+pub(super) fn with_host<T, F, Fut>(global: &GlobalArgs, work: F) -> onboard_core::Result<T>
 where
     F: FnOnce(kube::Client, String) -> Fut,
     Fut: Future<Output = onboard_core::Result<T>>,
@@ -28,7 +28,7 @@ where
     })
 }
 
-fn document<T: Serialize>(global: &GlobalArgs, value: &T) -> onboard_core::Result<bool> {
+pub(super) fn document<T: Serialize>(global: &GlobalArgs, value: &T) -> onboard_core::Result<bool> {
     match global.output {
         Output::Json => output::print_document(value, Document::Json).map(|()| true),
         Output::Yaml => output::print_document(value, Document::Yaml).map(|()| true),

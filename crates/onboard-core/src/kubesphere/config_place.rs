@@ -151,8 +151,13 @@ fn section(place: AddressPlace, config: &Mapping) -> Option<&Mapping> {
 }
 
 pub fn address_in(place: AddressPlace, config: &Mapping) -> Option<String> {
+    setting_in(place, config, ADDRESS_KEY)
+}
+
+/// One of tower's settings (`proxyPublishAddress`, `agentImage`) where `place` keeps it.
+pub fn setting_in(place: AddressPlace, config: &Mapping, key: &str) -> Option<String> {
     section(place, config)?
-        .get(ADDRESS_KEY)?
+        .get(key)?
         .as_str()
         .filter(|a| !a.trim().is_empty())
         .map(str::to_string)
@@ -164,6 +169,16 @@ pub fn with_address(
     place: AddressPlace,
     config: &Mapping,
     url: &str,
+) -> Result<Mapping, Unreadable> {
+    with_setting(place, config, ADDRESS_KEY, url)
+}
+
+/// `config` with only the setting `key` changed, as [`with_address`] does for the address.
+pub fn with_setting(
+    place: AddressPlace,
+    config: &Mapping,
+    key: &str,
+    value: &str,
 ) -> Result<Mapping, Unreadable> {
     let mut out = config.clone();
     let target = match place {
@@ -180,7 +195,7 @@ pub fn with_address(
         }
         _ => &mut out,
     };
-    target.insert(Yaml::from(ADDRESS_KEY), Yaml::from(url));
+    target.insert(Yaml::from(key), Yaml::from(value));
     Ok(out)
 }
 

@@ -239,7 +239,7 @@ async fn prepare(client: &kube::Client, url: &str) -> Result<Prepared> {
     })
 }
 
-fn read_config(place: AddressPlace, object: &Value) -> Result<Mapping> {
+pub(super) fn read_config(place: AddressPlace, object: &Value) -> Result<Mapping> {
     let text = config_place::config_text(place, object).map_err(|e| unreadable(place, &e))?;
     match text {
         Some(text) => config_place::parse(place, &text).map_err(|e| unreadable(place, &e)),
@@ -290,7 +290,7 @@ fn other_keys(place: AddressPlace, object: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn write(
+pub(super) async fn write(
     client: &kube::Client,
     place: AddressPlace,
     create: bool,
