@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Onboard for KubeSphere: formatting, lints, licences, Rust unit and
-# integration tests, the UI's type check and unit tests, the installers (built, installed and
-# started), the end-to-end suite in the real window, and the app's network isolation.
+# integration tests, a fuzzing smoke run, the UI's type check and unit tests, the installers
+# (built, installed and started), the end-to-end suite in the real window, and the app's
+# network isolation.
 # Installs what is missing first. Stops at the first failure.
 set -euo pipefail
 source "$(dirname "$0")/lib/setup.sh"
@@ -15,6 +16,7 @@ ensure_toolchain
 ensure_cargo_tool tauri-driver tauri-driver
 ensure_cargo_tool cargo-deny cargo-deny
 ensure_cargo_tool cargo-nextest cargo-nextest
+ensure_cargo_tool cargo-fuzz cargo-fuzz
 ensure_npm_deps "$ROOT/ui"
 ensure_npm_deps "$ROOT/tests/e2e"
 
@@ -27,6 +29,8 @@ step "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 # Inside a private D-Bus session with gnome-keyring: the vault's tests use the real keyring.
 step "Rust tests (nextest, real OS keyring)" \
   scripts/lib/keyring-session.sh cargo nextest run --workspace --locked --no-fail-fast
+# Its own target directory (and corpus) under /var/cache/ks-onboard; longer: scripts/fuzz.sh 600.
+step "fuzz smoke (cargo fuzz, 4 targets × 20 s)" scripts/fuzz.sh 20
 step "installers (.deb, .rpm)" build_app deb,rpm
 step "installed .deb starts (dpkg -i, window under Xvfb, dpkg -r)" timeout 300 scripts/test-installed-deb.sh
 step "installer size budget" scripts/check-bundle-size.sh

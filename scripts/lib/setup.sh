@@ -63,6 +63,13 @@ build_app() {
   (cd "$ROOT" && npm exec --prefix ui -- tauri build "${bundle[@]}" --ci) || die "tauri build failed"
 }
 
+# What scripts/fuzz.sh needs: cargo-fuzz (its -Z flags run on the stable compiler with
+# RUSTC_BOOTSTRAP=1, which the script sets).
+prepare_fuzz_run() {
+  command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"
+  ensure_cargo_tool cargo-fuzz cargo-fuzz
+}
+
 # Everything a script that drives the real window needs: packages, tools, UI deps, the app.
 prepare_window_run() {
   ensure_system_packages

@@ -3,7 +3,7 @@
 use crate::auth::{self, Identity};
 use crate::clock::Clock;
 use crate::discovery;
-use crate::faults::Injected;
+use crate::faults::{Injected, RequestLine};
 use crate::http::{self, Body};
 use crate::logs;
 use crate::openapi;
@@ -86,11 +86,40 @@ async fn answer(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    match shared.faults.on_request(&path) {
+    let line = RequestLine {
+        method: req.method().as_str(),
+        path: &path,
+        query: req.uri().query().unwrap_or_default(),
+    };
+    match shared.faults.on_request(&line) {
         Some(Injected::Reset) => return Err(Dropped),
         Some(Injected::Respond(e)) => return Ok(http::error(&e)),
+        Some(Injected::Hang(struck)) => {
+            struck.notify_one();
+            return hang().await;
+        }
+        Some(Injected::HangAfterServing(struck)) => {
+            let _served = serve_request(shared, peer_cert, req, path).await;
+            struck.notify_one();
+            return hang().await;
+        }
         None => {}
     }
+    serve_request(shared, peer_cert, req, path).await
+}
+
+/// Never answers; the connection is closed when the cluster stops.
+async fn hang() -> Result<Response<Body>, Dropped> {
+    std::future::pending::<()>().await;
+    Err(Dropped)
+}
+
+async fn serve_request(
+    shared: &Arc<Shared>,
+    peer_cert: Option<Arc<Vec<u8>>>,
+    req: Request<Incoming>,
+    path: String,
+) -> Result<Response<Body>, Dropped> {
     let authorization = header(&req, hyper::header::AUTHORIZATION);
     let who = auth::authenticate(
         &shared.users(),

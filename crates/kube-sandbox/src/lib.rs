@@ -51,7 +51,7 @@ pub use auth::Credential;
 pub use clock::ClockOffset;
 pub use cluster::{Changes, Cluster, ClusterBuilder, ClusterEvent, ObjectRef, UserSpec, ADMIN};
 pub use error::Error;
-pub use faults::Faults;
+pub use faults::{Faults, Matching};
 pub use images::{ImagePolicy, RegistryAccess};
 pub use kubesphere::{Timing, FORWARDED_PORT, NODE_EXTERNAL_IP, PUBLIC_IP};
 pub use sandbox::{

@@ -114,7 +114,15 @@ pub fn start(shared: &Arc<Shared>, request: WatchRequest) -> ApiResult<Response<
                     ApiError::bad_request(format!("invalid resource version: {text}"))
                 })?),
             };
+        // An injected expiry answers as if etcd had compacted everything up to now.
+        let expired_by_fault = from.is_some() && shared.faults.take_expired_watch();
         match from {
+            Some(rv) if expired_by_fault => {
+                first.push(expired_line(rv, current));
+                expired = true;
+                let (_, closed) = broadcast::channel(1);
+                (closed, current)
+            }
             Some(rv) => match world.store.watch_from(rv.min(current)) {
                 Ok((backlog, receiver)) => {
                     first.extend(backlog.iter().filter_map(|c| request.event(c)));

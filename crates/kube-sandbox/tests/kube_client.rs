@@ -156,6 +156,148 @@ async fn compacted_versions_are_gone_and_watchers_recover() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_injected_expiry_answers_a_resumed_watch_like_a_compacted_apiserver() {
+    let cluster = ClusterBuilder::new("w3").start().await.unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client(&cluster, ADMIN).await, "default");
+    let rv = cluster.resource_version().to_string();
+    api.create(&PostParams::default(), &config_map("kept", json!({})))
+        .await
+        .unwrap();
+    cluster.faults().expire_next_watches(1);
+    // kube-apiserver's answer: HTTP 200, one ERROR event carrying a 410 Status, then the end.
+    let mut events = api
+        .watch(&WatchParams::default(), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    match tokio::time::timeout(STEP, events.try_next())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        Some(WatchEvent::Error(e)) => {
+            assert_eq!((e.code, e.reason.as_str()), (410, "Expired"));
+            assert!(e.is_failure(), "{e:?}");
+            assert!(
+                e.message
+                    .starts_with(&format!("too old resource version: {rv} (")),
+                "{}",
+                e.message
+            );
+        }
+        other => panic!("expected 410 Expired, got {other:?}"),
+    }
+    assert!(
+        tokio::time::timeout(STEP, events.try_next())
+            .await
+            .unwrap()
+            .unwrap()
+            .is_none(),
+        "the stream ends after the error"
+    );
+    assert!(cluster.faults().unspent().is_empty());
+    // Nothing was compacted: the same resourceVersion resumes again once the fault is spent.
+    let mut again = api
+        .watch(&WatchParams::default(), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    match tokio::time::timeout(STEP, again.try_next())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        Some(WatchEvent::Added(cm)) => assert_eq!(cm.metadata.name.as_deref(), Some("kept")),
+        other => panic!("expected the backlog, got {other:?}"),
+    }
+
+    // kube-runtime's watcher lists again after the 410 and carries on.
+    let mut applied = watcher(api.clone(), watcher::Config::default())
+        .applied_objects()
+        .boxed();
+    tokio::time::timeout(STEP, applied.try_next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    cluster.faults().expire_next_watches(1);
+    cluster.faults().drop_watches();
+    api.create(&PostParams::default(), &config_map("after-410", json!({})))
+        .await
+        .unwrap();
+    let mut gone = 0;
+    let seen = tokio::time::timeout(STEP, async {
+        loop {
+            match applied.next().await.unwrap() {
+                Ok(cm) if cm.metadata.name.as_deref() == Some("after-410") => return cm,
+                Ok(_) => {}
+                Err(watcher::Error::WatchError(e)) if e.code == 410 => gone += 1,
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+    })
+    .await;
+    assert!(seen.is_ok(), "the watcher recovered from the 410");
+    assert_eq!(gone, 1, "the watcher was told 410 once");
+    assert!(cluster.faults().unspent().is_empty(), "the 410 was served");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_requests_and_actions_before_a_request_are_deterministic() {
+    use kube_sandbox::Matching;
+    let cluster = std::sync::Arc::new(ClusterBuilder::new("f2").start().await.unwrap());
+    let api: Api<ConfigMap> = Api::namespaced(client(&cluster, ADMIN).await, "default");
+
+    // Held before serving: nothing is created; the Notify says when the client can be cut.
+    let held = cluster
+        .faults()
+        .hang_next(Matching::path("/configmaps").method("POST"));
+    let (params, held_map) = (PostParams::default(), config_map("held", json!({})));
+    let create = api.create(&params, &held_map);
+    tokio::select! {
+        _ = create => panic!("a held request is never answered"),
+        _ = held.notified() => {}
+    }
+    assert!(cluster.get("v1", "ConfigMap", "default", "held").is_none());
+
+    // Held after serving: the write is committed, only its answer is lost.
+    let held = cluster
+        .faults()
+        .hang_next_after_serving(Matching::path("/configmaps").method("POST"));
+    let served_map = config_map("served", json!({}));
+    let create = api.create(&params, &served_map);
+    tokio::select! {
+        _ = create => panic!("a held request is never answered"),
+        _ = held.notified() => {}
+    }
+    assert!(cluster
+        .get("v1", "ConfigMap", "default", "served")
+        .is_some());
+
+    // Another client's edit between our read and our write makes the write a real 409.
+    let read = api.get("served").await.unwrap();
+    let weak = std::sync::Arc::downgrade(&cluster);
+    cluster.faults().before_next(
+        Matching::path("/configmaps/served").method("PUT"),
+        move || {
+            let cluster = weak.upgrade().unwrap();
+            let cm = kube_sandbox::ObjectRef {
+                api_version: "v1",
+                kind: "ConfigMap",
+                namespace: "default",
+                name: "served",
+            };
+            cluster
+                .merge_patch(cm, &json!({"data": {"by": "someone else"}}), false)
+                .unwrap();
+        },
+    );
+    let status = api_error(api.replace("served", &PostParams::default(), &read).await);
+    assert_eq!((status.code, status.reason.as_str()), (409, "Conflict"));
+    assert!(cluster.faults().unspent().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_runs_change_nothing() {
     let cluster = ClusterBuilder::new("d1").start().await.unwrap();
     let api: Api<Secret> = Api::namespaced(client(&cluster, ADMIN).await, "default");

@@ -730,3 +730,43 @@ async fn workload_commands_scale_expose_roll_out_and_cascade() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_told_its_resource_version_expired_reads_like_kube_apiserver() {
+    let f = fixture(ClusterBuilder::new("c20")).await;
+    let rv = f.cluster.resource_version();
+    f.cluster
+        .create(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "later", "namespace": "default"}}))
+        .unwrap();
+    f.cluster.faults().expire_next_watches(1);
+    let path = format!("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={rv}");
+    let out = f.kubectl().ok(&["get", "--raw", &path]).await;
+    let events: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 1, "one event, then the stream ends: {out}");
+    assert_eq!(events[0]["type"], "ERROR");
+    let status = &events[0]["object"];
+    assert_eq!(
+        (
+            &status["kind"],
+            &status["apiVersion"],
+            &status["status"],
+            &status["reason"],
+            &status["code"]
+        ),
+        (
+            &json!("Status"),
+            &json!("v1"),
+            &json!("Failure"),
+            &json!("Expired"),
+            &json!(410)
+        )
+    );
+    let message = status["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("too old resource version: {rv} (")),
+        "{message}"
+    );
+}

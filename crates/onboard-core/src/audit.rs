@@ -391,8 +391,12 @@ pub fn list(data_dir: &Path, filter: &Filter) -> Result<AuditLog> {
 /// Checks every line and the head; returns the entries read up to the first break.
 fn verify(data_dir: &Path) -> Result<(Integrity, Vec<Entry>)> {
     let log = path(data_dir);
-    let text = match std::fs::read_to_string(&log) {
-        Ok(text) => text,
+    // Read as bytes: one altered byte can make the file invalid UTF-8, and that must be
+    // reported as the line it breaks, not as a log that cannot be read at all (found by the
+    // property test `any_single_byte_change_to_the_log_is_found`). A replaced character
+    // never matches its line's hash.
+    let text = match std::fs::read(&log) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(Error::io("read", &log, &e)),
     };
@@ -602,6 +606,27 @@ mod tests {
         assert!(problem.contains("cut short"), "{problem}");
         rewrite(dir.path(), &[]);
         assert!(matches!(integrity(dir.path()), Integrity::Broken { .. }));
+    }
+
+    #[test]
+    fn a_byte_that_makes_the_log_invalid_utf8_is_found_on_its_line() {
+        // The property test's failure, minimized: one ASCII byte overwritten with 0xa2.
+        let dir = log_with(2);
+        let mut bytes = std::fs::read(path(dir.path())).unwrap();
+        let second = bytes.iter().position(|b| *b == b'\n').unwrap() + 1;
+        let at = second + lines(dir.path())[1].rfind(HASH_FIELD).unwrap() + 1;
+        bytes[at] = 0xa2;
+        std::fs::write(path(dir.path()), bytes).unwrap();
+        assert!(matches!(
+            integrity(dir.path()),
+            Integrity::Broken { line: 2, .. }
+        ));
+        let error = append(dir.path(), change(3)).unwrap_err();
+        assert!(
+            error.message.contains("altered at line 2"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Step 2 of the procedure on the host: what the form can offer (the host's cluster tags,
 //! who will be recorded as creator), the live name check, and creating the Cluster as the
 //! console does — tags first (new `Label`s, or the cluster added to existing ones), then the
-//! Cluster — each after a server-side dry run, taken back if a later write fails.
+//! Cluster as the last write — each after a server-side dry run, taken back if a later write
+//! fails. The join record is written ahead of every write, so an add cut off half-way (the
+//! app killed) is finished by adding again, or cleaned by a removal.
 
 use super::cluster_object::{self, FieldPlacement};
 use super::form::{self, ClusterForm, FieldProblem, FormField, Group, ProblemCode, Tag};
@@ -87,7 +89,7 @@ pub async fn whoami(client: &kube::Client) -> Option<String> {
     for version in ["authentication.k8s.io/v1", "authentication.k8s.io/v1beta1"] {
         let body = json!({"apiVersion": version, "kind": "SelfSubjectReview"});
         let path = format!("/apis/{version}/selfsubjectreviews");
-        if let Ok(review) = api::create(client, &path, &body, false).await {
+        if let Ok(review) = api::review(client, &path, &body).await {
             return review["status"]["userInfo"]["username"]
                 .as_str()
                 .map(str::to_string);
@@ -139,7 +141,8 @@ pub struct ClusterPreview {
 struct ResolvedTags {
     ids: Vec<String>,
     new: Vec<(String, Tag)>,
-    existing: Vec<String>,
+    /// Tags the host has, with their ids.
+    existing: Vec<(String, Tag)>,
 }
 
 fn resolve_tags(wanted: &[Tag], host: &[HostTag]) -> ResolvedTags {
@@ -155,7 +158,7 @@ fn resolve_tags(wanted: &[Tag], host: &[HostTag]) -> ResolvedTags {
         {
             Some(found) => {
                 resolved.ids.push(found.id.clone());
-                resolved.existing.push(found.id.clone());
+                resolved.existing.push((found.id.clone(), tag.clone()));
             }
             None => {
                 let id = new_tag_id();
@@ -294,7 +297,20 @@ async fn add_unrecorded(
         cluster,
         ..
     } = draft(client, form).await?;
+    let previous = record::load(target.data_dir, target.context, &form.name)?;
+    let earlier = previous.clone().filter(is_cut_off);
+    let created_tags: Vec<String> = resolved
+        .new
+        .iter()
+        .map(|(_, t)| format!("{}={}", t.key, t.value))
+        .collect();
     if !problems.is_empty() {
+        let only_taken = problems.iter().all(|p| p.code == ProblemCode::Taken);
+        if let (Some(earlier), true, false) = (earlier, only_taken, dry_run) {
+            if let Some(outcome) = adopt(target, form, &cluster, earlier).await? {
+                return Ok(outcome);
+            }
+        }
         return Err(form::into_error(&problems));
     }
     let labels: Vec<Value> = resolved
@@ -315,40 +331,170 @@ async fn add_unrecorded(
         dry_run_passed: true,
         created: false,
         yaml: serde_yaml::to_string(&cluster).unwrap_or_default(),
-        created_tags: resolved
-            .new
-            .iter()
-            .map(|(_, t)| format!("{}={}", t.key, t.value))
-            .collect(),
+        created_tags,
     };
     if dry_run {
         return Ok(outcome);
     }
-    let mut record = JoinRecord::new(target.context, target.member_context, &form.name);
-    for (label, (id, _)) in labels.iter().zip(&resolved.new) {
-        if let Err(error) = api::create(client, LABELS_PATH, label, false).await {
-            undo_tags(client, &record).await;
-            return Err(error.into_error("create a cluster tag"));
-        }
-        record.created_tags.push(id.clone());
-    }
-    let created = match api::create(client, cluster_object::CLUSTERS_PATH, &cluster, false).await {
-        Ok(created) => created,
-        Err(error) => {
-            undo_tags(client, &record).await;
-            return Err(creation_error(error, &form.name, false));
-        }
+    // The record is written ahead of each write, so an add cut off half-way (the app
+    // killed) is known: removal deletes what it made, and adding again takes it over.
+    let mut record = earlier
+        .clone()
+        .unwrap_or_else(|| JoinRecord::new(target.context, target.member_context, &form.name));
+    record.member_context = target.member_context.map(str::to_string);
+    let undo = Undo {
+        target,
+        cluster: &form.name,
+        // Once everything is taken back, a cut-off add's record has nothing left to name.
+        previous: previous.as_ref().filter(|r| !is_cut_off(r)),
     };
-    record.cluster_uid = created["metadata"]["uid"].as_str().map(str::to_string);
-    for id in &resolved.existing {
-        // The console's label binding: the tag lists the clusters that carry it.
-        if bind_tag(client, id, &form.name).await.is_ok() {
+    for (label, (id, _)) in labels.iter().zip(&resolved.new) {
+        record.created_tags.push(id.clone());
+        record::save(target.data_dir, &mut record)?;
+        if let Err(error) = api::create(client, LABELS_PATH, label, false).await {
+            if let ApiError::Status { .. } = error {
+                // The server refused it: there is no such tag to take back.
+                record.created_tags.retain(|c| c != id);
+            }
+            return Err(undo
+                .take_back(&mut record, error.into_error("create a cluster tag"))
+                .await);
+        }
+    }
+    // Existing tags list the cluster before it is created: the Cluster is the last write,
+    // so any failure before it can be taken back whole.
+    for (id, tag) in &resolved.existing {
+        if record.created_tags.contains(id) {
+            // Made by the add that was cut off: already this cluster's.
+            continue;
+        }
+        if !record.bound_tags.contains(id) {
             record.bound_tags.push(id.clone());
+        }
+        record::save(target.data_dir, &mut record)?;
+        if let Err(error) = bind_tag(client, id, &form.name).await {
+            let doing = format!("add the cluster to tag {}={}", tag.key, tag.value);
+            return Err(undo.take_back(&mut record, error.into_error(&doing)).await);
         }
     }
     record::save(target.data_dir, &mut record)?;
+    let created = match api::create(client, cluster_object::CLUSTERS_PATH, &cluster, false).await {
+        Ok(created) => created,
+        // No answer: the Cluster may have been created all the same. Look before taking
+        // anything back.
+        Err(error @ ApiError::Transport(_)) => {
+            match api::get(client, &cluster_object::cluster_path(&form.name)).await {
+                Ok(Some(found)) if same_cluster(&found, &cluster) => found,
+                _ => {
+                    return Err(undo
+                        .take_back(&mut record, creation_error(error, &form.name, false))
+                        .await)
+                }
+            }
+        }
+        Err(error) => {
+            return Err(undo
+                .take_back(&mut record, creation_error(error, &form.name, false))
+                .await)
+        }
+    };
+    record.cluster_uid = created["metadata"]["uid"].as_str().map(str::to_string);
+    record::save(target.data_dir, &mut record)?;
     outcome.created = true;
     Ok(outcome)
+}
+
+/// A record of an add that was cut off: written ahead of its writes, it never got the
+/// Cluster's uid.
+fn is_cut_off(record: &JoinRecord) -> bool {
+    record.phase == record::JoinPhase::Created && record.cluster_uid.is_none()
+}
+
+/// Whether `found` on the host is the Cluster this form makes (same creator, same tags,
+/// proxy connection): the one an add that was cut off created.
+fn same_cluster(found: &Value, drafted: &Value) -> bool {
+    let annotation = |c: &Value, key: &str| c["metadata"]["annotations"][key].clone();
+    [cluster_object::CREATOR, cluster_object::LABEL_IDS]
+        .iter()
+        .all(|key| annotation(found, key) == annotation(drafted, key))
+        && found["spec"]["connection"]["type"] == drafted["spec"]["connection"]["type"]
+}
+
+/// Adding again after an add was cut off once the server had created the Cluster: the
+/// Cluster is there and it is ours, so the add completes by recording it.
+async fn adopt(
+    target: &HostTarget<'_>,
+    form: &ClusterForm,
+    drafted: &Value,
+    mut earlier: JoinRecord,
+) -> Result<Option<AddOutcome>> {
+    let path = cluster_object::cluster_path(&form.name);
+    let Some(found) = api::get(target.client, &path)
+        .await
+        .map_err(|e| e.into_error(&format!("read Cluster {}", form.name)))?
+        .filter(|found| same_cluster(found, drafted))
+    else {
+        return Ok(None);
+    };
+    earlier.cluster_uid = found["metadata"]["uid"].as_str().map(str::to_string);
+    earlier.member_context = target.member_context.map(str::to_string);
+    record::save(target.data_dir, &mut earlier)?;
+    Ok(Some(AddOutcome {
+        name: form.name.clone(),
+        dry_run_passed: true,
+        created: true,
+        yaml: serde_yaml::to_string(drafted).unwrap_or_default(),
+        created_tags: Vec::new(),
+    }))
+}
+
+/// What a failed add takes back.
+struct Undo<'a> {
+    target: &'a HostTarget<'a>,
+    cluster: &'a str,
+    /// The record there was before this add (put back when everything is taken back).
+    previous: Option<&'a JoinRecord>,
+}
+
+impl Undo<'_> {
+    /// Takes back what the record says this add wrote (bindings, then created tags), and
+    /// says so in `error`; what cannot be taken back stays recorded for a removal.
+    async fn take_back(&self, record: &mut JoinRecord, mut error: Error) -> Error {
+        let client = self.target.client;
+        if record.created_tags.is_empty() && record.bound_tags.is_empty() {
+            let _ = record::put_back(self.target.data_dir, record, self.previous);
+            return error;
+        }
+        let mut left = Vec::new();
+        for id in record.bound_tags.clone().iter().rev() {
+            match unbind_tag(client, id, self.cluster, false).await {
+                Ok(()) => record.bound_tags.retain(|b| b != id),
+                Err(_) => left.push(format!("Label {id} still lists the cluster")),
+            }
+        }
+        for id in record.created_tags.clone().iter().rev() {
+            match api::delete(client, &label_path(id), false).await {
+                Ok(_) => record.created_tags.retain(|c| c != id),
+                Err(_) => left.push(format!("Label {id}")),
+            }
+        }
+        if left.is_empty() {
+            let _ = record::put_back(self.target.data_dir, record, self.previous);
+            error.message = format!(
+                "{}; the tags this add had written were taken back",
+                error.message
+            );
+            return error;
+        }
+        let _ = record::save(self.target.data_dir, record);
+        error.hint = Some(format!(
+            "{} could not be taken back; once the cause is fixed, add the cluster again to finish, or run `ks-onboard-cli cluster remove {} --host-context {}` to remove what was made",
+            left.join(", "),
+            self.cluster,
+            self.target.context
+        ));
+        error
+    }
 }
 
 fn label_object(id: &str, tag: &Tag, cluster: &str) -> Value {
@@ -357,22 +503,14 @@ fn label_object(id: &str, tag: &Tag, cluster: &str) -> Value {
         "spec": {"key": tag.key, "value": tag.value, "clusters": [cluster]}})
 }
 
+/// The console's label binding: the tag lists the clusters that carry it.
 async fn bind_tag(client: &kube::Client, id: &str, cluster: &str) -> api::ApiResult<()> {
-    let path = format!("{LABELS_PATH}/{id}");
-    let Some(label) = api::get(client, &path).await? else {
-        return Ok(());
-    };
-    let mut clusters: Vec<Value> = label["spec"]["clusters"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if !clusters.iter().any(|c| c == cluster) {
-        clusters.push(json!(cluster));
-    }
-    let patch = json!({"metadata": {"resourceVersion": label["metadata"]["resourceVersion"]}, "spec": {"clusters": clusters}});
-    api::merge_patch(client, &path, &patch, false)
-        .await
-        .map(|_| ())
+    update_tag_clusters(client, id, false, |clusters| {
+        if !clusters.iter().any(|c| c == cluster) {
+            clusters.push(json!(cluster));
+        }
+    })
+    .await
 }
 
 /// Takes `cluster` out of an existing tag's cluster list (removal).
@@ -382,31 +520,42 @@ pub(super) async fn unbind_tag(
     cluster: &str,
     dry_run: bool,
 ) -> api::ApiResult<()> {
-    let path = format!("{LABELS_PATH}/{id}");
-    let Some(label) = api::get(client, &path).await? else {
-        return Ok(());
-    };
-    let clusters: Vec<Value> = label["spec"]["clusters"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| *c != cluster)
-        .cloned()
-        .collect();
-    let patch = json!({"metadata": {"resourceVersion": label["metadata"]["resourceVersion"]}, "spec": {"clusters": clusters}});
-    api::merge_patch(client, &path, &patch, dry_run)
-        .await
-        .map(|_| ())
+    update_tag_clusters(client, id, dry_run, |clusters| {
+        clusters.retain(|c| c != cluster)
+    })
+    .await
+}
+
+/// Read-modify-write of a tag's cluster list under optimistic concurrency. Another client
+/// editing the tag meanwhile (409) only means reading it again: the change is to one list
+/// entry, so theirs is kept and ours applied on top.
+async fn update_tag_clusters(
+    client: &kube::Client,
+    id: &str,
+    dry_run: bool,
+    change: impl Fn(&mut Vec<Value>),
+) -> api::ApiResult<()> {
+    let path = label_path(id);
+    let mut tries = 0;
+    loop {
+        let Some(label) = api::get(client, &path).await? else {
+            return Ok(());
+        };
+        let mut clusters: Vec<Value> = label["spec"]["clusters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        change(&mut clusters);
+        let patch = json!({"metadata": {"resourceVersion": label["metadata"]["resourceVersion"]}, "spec": {"clusters": clusters}});
+        match api::merge_patch(client, &path, &patch, dry_run).await {
+            Err(ApiError::Status { code: 409, .. }) if tries < 3 => tries += 1,
+            result => return result.map(|_| ()),
+        }
+    }
 }
 
 pub(super) fn label_path(id: &str) -> String {
     format!("{LABELS_PATH}/{id}")
-}
-
-async fn undo_tags(client: &kube::Client, record: &JoinRecord) {
-    for id in &record.created_tags {
-        let _ = api::delete(client, &label_path(id), false).await;
-    }
 }
 
 fn creation_error(error: ApiError, name: &str, dry_run: bool) -> Error {
@@ -457,7 +606,7 @@ mod tests {
         ];
         let resolved = resolve_tags(&wanted, &host);
         assert_eq!(resolved.ids[0], "k7xq2m");
-        assert_eq!(resolved.existing, ["k7xq2m"]);
+        assert_eq!(resolved.existing[0].0, "k7xq2m");
         assert_eq!(resolved.new.len(), 1);
         let id = &resolved.new[0].0;
         assert_eq!(id.len(), 6);

@@ -13,6 +13,7 @@
 
 use super::airgap::{self, Mirror, NeededImage};
 use super::record::ObjectId;
+use crate::kubeconfig::yaml11;
 use crate::kubesphere::address;
 use crate::kubesphere::api::{self, ApiError};
 use crate::kubesphere::detect::{self, SYSTEM_NAMESPACE};
@@ -227,11 +228,12 @@ fn parse_documents(text: &str) -> Result<Vec<Value>> {
     Ok(documents)
 }
 
-/// Documents separated by `---`, as kubectl prints a list.
+/// Documents separated by `---`, as kubectl prints a list; quoted for YAML 1.1, which is how
+/// `kubectl create -f` reads them.
 pub fn print(documents: &[Value]) -> String {
     documents
         .iter()
-        .map(|d| serde_yaml::to_string(d).unwrap_or_default())
+        .map(|d| yaml11::to_string(d).unwrap_or_default())
         .collect::<Vec<_>>()
         .join("---\n")
 }

@@ -72,21 +72,40 @@ pub fn credentials_key(registry: &str) -> String {
 }
 
 /// Checks a registry as the user typed it: `host[:port][/path]`, no scheme, no tag.
+///
+/// The host needs a dot or a port, or must be `localhost`: otherwise a container runtime
+/// reads `harbor/ks/kubesphere/tower` as docker.io's `harbor` namespace and never asks the
+/// mirror. The path is repository components (lower-case letters and digits joined by `.`,
+/// `_`, `__` or dashes), so no space, newline or credential gets into an image reference or
+/// into the Cluster Configuration. Both found by fuzzing (fuzz/fuzz_targets/cluster_form.rs).
 pub fn check_registry(registry: &str) -> Result<String> {
     let registry = registry.trim().trim_end_matches('/');
-    let host = registry.split('/').next().unwrap_or_default();
+    let mut parts = registry.split('/');
+    let host = parts.next().unwrap_or_default();
     let valid_host = !host.is_empty()
         && host
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    if registry.contains("://") || !valid_host || registry.contains(['@', ' ']) {
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        && (host.contains(['.', ':']) || host == "localhost");
+    if registry.contains("://") || !valid_host || !parts.all(is_path_component) {
         return Err(
             Error::invalid_input(format!("\"{registry}\" is not a registry address")).with_hint(
-                "write it as host[:port][/path], without http:// — e.g. mirror.local:5000",
+                "write it as host[:port][/path], the host with a dot or a port (or localhost), the path in lower case, without http:// — e.g. mirror.local:5000",
             ),
         );
     }
     Ok(registry.to_string())
+}
+
+/// One repository path component (distribution's reference grammar):
+/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+fn is_path_component(component: &str) -> bool {
+    let alphanumeric = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let edges = component.starts_with(alphanumeric) && component.ends_with(alphanumeric);
+    edges
+        && component.split(alphanumeric).all(|separator| {
+            matches!(separator, "" | "." | "_" | "__") || separator.bytes().all(|b| b == b'-')
+        })
 }
 
 /// Checks a pull secret name (a Kubernetes object name, DNS-1123 subdomain).
@@ -134,14 +153,20 @@ pub fn qualified(image: &str) -> String {
     }
 }
 
-fn pod_specs(document: &mut Value) -> Option<&mut Value> {
-    match document["kind"].as_str()? {
-        "Pod" => Some(&mut document["spec"]),
+/// The pod spec of a workload, when it has one. Looked up without `value[key]` on a mutable
+/// value: that panics when a level is not a mapping (a Deployment whose `spec` is a string
+/// crashed `rewrite`, found by fuzzing), and inserts nulls where a level is missing.
+fn pod_specs(document: &mut Value) -> Option<&mut serde_json::Map<String, Value>> {
+    let path: &[&str] = match document.get("kind")?.as_str()? {
+        "Pod" => &["spec"],
         "Deployment" | "DaemonSet" | "StatefulSet" | "Job" | "ReplicaSet" => {
-            Some(&mut document["spec"]["template"]["spec"])
+            &["spec", "template", "spec"]
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    path.iter()
+        .try_fold(document, |value, key| value.get_mut(*key))?
+        .as_object_mut()
 }
 
 /// Points every container and init container of `documents` at `mirror` and adds its pull
@@ -153,20 +178,26 @@ pub fn rewrite(documents: &mut [Value], mirror: &Mirror) -> Vec<(String, String)
             continue;
         };
         for list in ["initContainers", "containers"] {
-            for container in spec[list].as_array_mut().into_iter().flatten() {
-                let Some(image) = container["image"].as_str().map(str::to_string) else {
+            let containers = spec.get_mut(list).and_then(Value::as_array_mut);
+            for container in containers.into_iter().flatten() {
+                let Some(container) = container.as_object_mut() else {
                     continue;
                 };
+                let Some(image) = container.get("image").and_then(Value::as_str) else {
+                    continue;
+                };
+                let image = image.to_string();
                 let to = mirrored(&image, &mirror.registry);
                 if to != image {
-                    container["image"] = json!(to);
+                    container.insert("image".into(), json!(to));
                     changed.push((image, to));
                 }
             }
         }
         if !mirror.pull_secrets.is_empty() {
-            let mut secrets: Vec<Value> = spec["imagePullSecrets"]
-                .as_array()
+            let mut secrets: Vec<Value> = spec
+                .get("imagePullSecrets")
+                .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
             for name in &mirror.pull_secrets {
@@ -174,7 +205,7 @@ pub fn rewrite(documents: &mut [Value], mirror: &Mirror) -> Vec<(String, String)
                     secrets.push(json!({"name": name}));
                 }
             }
-            spec["imagePullSecrets"] = json!(secrets);
+            spec.insert("imagePullSecrets".into(), json!(secrets));
         }
     }
     changed
@@ -258,9 +289,17 @@ pub fn config_with(config: &str, mirror: &Mirror) -> Result<String> {
             .collect();
         global.insert("imagePullSecrets".into(), Yaml::Sequence(names));
     }
-    let only_global = map.is_empty() && global.len() <= 2;
+    // The registry goes into a comment only when it cannot end the comment's line: a line
+    // break in it would turn the rest into YAML (found by fuzzing; check_registry refuses such
+    // registries, this keeps the document whole whatever it is given).
+    let plain = !mirror
+        .registry
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'));
+    let only_global = map.is_empty() && global.len() <= 2 && plain;
     map.insert(global_key, Yaml::Mapping(global));
-    let text = serde_yaml::to_string(&map).map_err(|e| {
+    // Helm reads the values as YAML 1.1: a pull secret named "yes" must stay a string.
+    let text = crate::kubeconfig::yaml11::to_string(&map).map_err(|e| {
         Error::new(
             crate::ErrorKind::Internal,
             format!("could not write the configuration: {e}"),
@@ -490,6 +529,50 @@ mod tests {
     }
 
     #[test]
+    fn rewrite_skips_workloads_whose_spec_is_not_a_mapping() {
+        // The fuzz target's crash, minimized: mirror `m`, manifest `kind: Deployment\nspec: e`.
+        // `document["spec"]["template"]` on a string panicked.
+        let mut documents = vec![
+            json!({"kind": "Deployment", "spec": "e"}),
+            json!({"kind": "Deployment", "spec": {"template": {"spec": [1]}}}),
+            json!({"kind": "Pod", "spec": {"containers": ["x", {"image": 1}, {"image": "busybox"}]}}),
+            json!({"kind": "Job"}),
+        ];
+        let before = documents.clone();
+        let changed = rewrite(&mut documents, &mirror(&["mirror-pull"]));
+        assert_eq!(
+            changed,
+            [(
+                "busybox".to_string(),
+                "mirror.local:5000/library/busybox".to_string()
+            )]
+        );
+        assert_eq!(documents[..2], before[..2]);
+        assert_eq!(documents[3], before[3], "no pod spec is made up");
+        assert_eq!(
+            documents[2]["spec"]["imagePullSecrets"],
+            json!([{"name": "mirror-pull"}])
+        );
+        assert!(
+            documents[2]["spec"].get("initContainers").is_none(),
+            "no null list is added"
+        );
+    }
+
+    #[test]
+    fn a_comment_never_carries_a_line_break_of_the_registry() {
+        // The fuzz target's failure, minimized: registry "\u{1}", empty configuration.
+        for registry in ["\u{1}", "mirror.local/x\nextra:1", "a\u{2028}b"] {
+            let mirror = Mirror {
+                registry: registry.into(),
+                pull_secrets: vec![],
+            };
+            let text = config_with("", &mirror).unwrap();
+            assert_eq!(mirror_in_config(&text), Some(mirror), "{text:?}");
+        }
+    }
+
+    #[test]
     fn the_cluster_configuration_names_the_mirror_and_its_secret() {
         let text = config_with(
             super::super::form::DEFAULT_CONFIG,
@@ -531,8 +614,25 @@ mod tests {
             "mirror.local:5000"
         );
         assert_eq!(check_registry("harbor.corp/ks").unwrap(), "harbor.corp/ks");
+        assert_eq!(check_registry("localhost:5000").unwrap(), "localhost:5000");
+        assert_eq!(
+            check_registry("[::1]:5000/a_b/c-d").unwrap(),
+            "[::1]:5000/a_b/c-d"
+        );
         for bad in ["http://mirror.local", "", "mirror local", "user@mirror"] {
             assert!(check_registry(bad).is_err(), "{bad}");
+        }
+        // Found by fuzzing: a runtime reads a host without a dot or a port as a docker.io
+        // namespace ("s", "harbor/ks"); a path must be repository components.
+        for bad in [
+            "s",
+            "harbor/ks",
+            "mirror.local/a\nb",
+            "mirror.local/Ks",
+            "mirror.local//x",
+            "mirror.local/a..b",
+        ] {
+            assert!(check_registry(bad).is_err(), "{bad:?}");
         }
         assert!(check_secret_name("mirror-pull").is_ok());
         for bad in ["Mirror", "-x", "a_b", ""] {

@@ -3,8 +3,9 @@
 //! server-side dry run of each object (create / unchanged / update / conflict with an
 //! existing object), then server-side apply object by object as our own field manager,
 //! without force (a field someone else owns with another value stops the apply and is
-//! shown), stopping at the first error. What was created is recorded as it goes, so the
-//! join can be undone even after a crash half-way.
+//! shown), stopping at the first error and taking back what it had created. Each object is
+//! recorded before it is sent, so the join can be finished or undone even after a crash
+//! half-way.
 
 use super::agent::{self, AgentManifest};
 use super::objects;
@@ -56,9 +57,13 @@ impl ApplyPlan {
     }
 }
 
+/// The manifest brings `namespace` and the member does not have it yet (a conflict in its
+/// own dry run included: the plan then says why it is blocked, not that it is missing).
 fn creates_namespace(items: &[PlanItem], namespace: &str) -> bool {
     items.iter().any(|i| {
-        i.object.kind == "Namespace" && i.object.name == namespace && i.action == PlanAction::Create
+        i.object.kind == "Namespace"
+            && i.object.name == namespace
+            && matches!(i.action, PlanAction::Create | PlanAction::Conflict)
     })
 }
 
@@ -301,6 +306,8 @@ async fn apply_unrecorded(
     };
     let objects = manifest_objects(manifest)?;
     let total = objects.len() as u32;
+    // What this apply created, to take back if a later object fails.
+    let mut made: Vec<(ObjectId, String)> = Vec::new();
     for (index, ((id, path, wanted), item)) in objects.into_iter().zip(&plan.items).enumerate() {
         let mut step = ApplyStep {
             index: index as u32,
@@ -310,23 +317,39 @@ async fn apply_unrecorded(
             done: false,
         };
         on_step(&step);
-        if let Err(error) = api::apply(member, &path, &wanted, FIELD_MANAGER, false).await {
+        let creating = item.action == PlanAction::Create;
+        if creating && !record.member_created.contains(&id) {
+            // Recorded before it is sent: an app killed while waiting for the answer still
+            // knows the object may be there (a re-apply then finds it "unchanged", and it
+            // must stay the join's to remove, not become the member's own).
+            record.member_created.push(id.clone());
             record::save(target.data_dir, &mut record)?;
-            let done: Vec<String> = outcome.created.iter().map(ObjectId::describe).collect();
-            let message = match &error {
-                ApiError::Status { message, .. } => manifest.mask(message),
+        }
+        if let Err(error) = api::apply(member, &path, &wanted, FIELD_MANAGER, false).await {
+            if creating {
+                match error {
+                    // Without an answer it may have been created: take it back too.
+                    ApiError::Transport(_) => made.push((id.clone(), path)),
+                    // The server refused it: it was not created.
+                    ApiError::Status { .. } => record.member_created.retain(|o| o != &id),
+                }
+            }
+            let reason = match &error {
+                ApiError::Status { code: 401, .. } => "the member no longer accepts the credentials (401 Unauthorized): they have expired or were revoked".to_string(),
+                ApiError::Status { code, message } => {
+                    format!("the API server answered {code}: {}", manifest.mask(message))
+                }
                 ApiError::Transport(what) => what.clone(),
             };
-            return Err(Error::new(ErrorKind::Connection, format!("applying {} to the member failed: {message}", id.describe()))
-                .with_hint(if done.is_empty() {
-                    "nothing was created on the member; fix the cause and apply again".to_string()
-                } else {
-                    format!("already created: {}; apply again to finish, or roll back the join to remove them", done.join(", "))
-                }));
+            let failed = Error::new(
+                ErrorKind::Connection,
+                format!("applying {} to the member failed: {reason}", id.describe()),
+            );
+            return Err(take_back(target, &mut record, &made, failed).await);
         }
         let list = match item.action {
             PlanAction::Create => {
-                record.member_created.push(id.clone());
+                made.push((id.clone(), path));
                 &mut outcome.created
             }
             PlanAction::Update => {
@@ -346,6 +369,43 @@ async fn apply_unrecorded(
     record.phase = JoinPhase::AgentApplied;
     record::save(target.data_dir, &mut record)?;
     Ok(outcome)
+}
+
+/// After a failed object: deletes what this apply created (newest first), so the member is
+/// as it was, and says so in `error`. Objects that cannot be deleted (the cause of the
+/// failure often stops that too) stay in the record, and the hint says how to finish.
+/// Objects this apply only updated keep the update: their earlier content is not known.
+async fn take_back(
+    target: &MemberTarget<'_>,
+    record: &mut JoinRecord,
+    made: &[(ObjectId, String)],
+    mut error: Error,
+) -> Error {
+    let mut taken = Vec::new();
+    let mut left = Vec::new();
+    for (id, path) in made.iter().rev() {
+        match api::delete(target.client, path, false).await {
+            Ok(_) => {
+                record.member_created.retain(|o| o != id);
+                taken.push(id.describe());
+            }
+            Err(_) => left.push(id.describe()),
+        }
+    }
+    let _ = record::save(target.data_dir, record);
+    error.hint = Some(if !left.is_empty() {
+        format!("already created and could not be taken back: {}; once the cause is fixed, apply again to finish, or remove the join (`ks-onboard-cli cluster remove {} --host-context {} --member-context {}`) to delete them", left.join(", "), record.cluster, target.host_context, target.context)
+    } else if taken.is_empty() {
+        "nothing was created on the member; fix the cause and apply again".to_string()
+    } else {
+        error.message = format!(
+            "{}; what this apply had created was taken back ({})",
+            error.message,
+            taken.join(", ")
+        );
+        "the member is as it was before; fix the cause and apply again".to_string()
+    });
+    error
 }
 
 /// Records `id` as the member's own, unless this join created it (a re-apply finds its own

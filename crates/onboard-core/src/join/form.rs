@@ -295,7 +295,16 @@ fn config_problems(config: &str) -> Vec<FieldProblem> {
             "the cluster configuration must be a mapping of Helm values (key: value)",
         )],
         Err(error) => {
-            let line = error.location().map(|l| l.line() as u32);
+            // The YAML reader puts an error at the end of the text on the line after the last
+            // one ("[" is "line 2"): point at the last line the user has (found by fuzzing).
+            let lines = config
+                .replace("\r\n", "\n")
+                .matches(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'])
+                .count()
+                + usize::from(!config.ends_with(['\n', '\r']));
+            let line = error
+                .location()
+                .map(|l| l.line().clamp(1, lines.max(1)) as u32);
             let mut problem = FieldProblem::new(
                 FormField::Config,
                 ProblemCode::InvalidYaml,
@@ -392,6 +401,12 @@ mod tests {
         let problems = validate(&f);
         assert_eq!(problems[0].code, ProblemCode::InvalidYaml);
         assert!(problems[0].line.is_some());
+        // From the fuzz target, minimized: an error at the end of a one-line text was put on
+        // line 2, a line the user does not have.
+        for (text, line) in [("[", 1), ("a: 1\nb: [\n", 2), ("a: [\r\rb: 1", 3)] {
+            f.config = text.into();
+            assert_eq!(validate(&f)[0].line, Some(line), "{text:?}");
+        }
         f.config = "- a\n- b\n".into();
         assert_eq!(codes(&f), [(FormField::Config, ProblemCode::NotAMapping)]);
         f.config = String::new();

@@ -133,6 +133,29 @@ pub fn save(data_dir: &Path, record: &mut JoinRecord) -> Result<()> {
     )
 }
 
+/// After a failed step was taken back whole: `previous` (the record as it was before the
+/// step, written as it was) or no record at all.
+pub fn put_back(data_dir: &Path, record: &JoinRecord, previous: Option<&JoinRecord>) -> Result<()> {
+    let file = path(data_dir, &record.host_context, &record.cluster);
+    match previous {
+        Some(previous) => {
+            let bytes = serde_json::to_vec_pretty(previous).map_err(|e| {
+                Error::new(
+                    ErrorKind::Internal,
+                    format!("could not encode the join record: {e}"),
+                )
+            })?;
+            crate::locked_file::write(&file, &bytes)
+        }
+        None => match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(Error::io("remove", &file, &e))
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
 /// The record of `cluster` on `host_context`, if this app joined it.
 pub fn load(data_dir: &Path, host_context: &str, cluster: &str) -> Result<Option<JoinRecord>> {
     let file = path(data_dir, host_context, cluster);

@@ -2,12 +2,13 @@
 //! and on the member the agent's Deployment, Pods, Events and log, and turns every change
 //! into one timeline with a diagnosis of what is wrong right now ([`super::diagnose`]).
 //! kube-runtime's watchers re-list after a dropped watch or a 410, so the timeline survives
-//! an unreliable network. Ends when the Cluster is Ready (or at the caller's deadline).
+//! an unreliable network; credentials the host stops accepting end the watch with an error
+//! instead of a silent wait. Ends when the Cluster is Ready (or at the caller's deadline).
 
 use super::conditions;
 use super::diagnose::{self, Diagnosis, Observed};
 use crate::kubesphere::detect::SYSTEM_NAMESPACE;
-use crate::Result;
+use crate::{Error, ErrorKind, Result};
 use futures::{AsyncBufReadExt, StreamExt};
 use kube::api::{Api, ApiResource, DynamicObject, LogParams};
 use kube::runtime::watcher::{self, Event};
@@ -131,10 +132,36 @@ enum Signal {
     MemberEvents(Vec<Value>),
     Log(String),
     Skew(i64),
+    /// A watcher's requests are refused (401 or 403): retrying will not help.
+    Refused {
+        watching: Watching,
+        code: u16,
+    },
+}
+
+/// Which watcher a signal comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Watching {
+    Cluster,
+    Other(&'static str),
 }
 
 fn resource<K: kube::Resource<DynamicType = ()>>() -> ApiResource {
     ApiResource::erase::<K>(&())
+}
+
+/// The HTTP code of a watcher failure that retrying cannot cure: credentials refused (401,
+/// e.g. a token that expired while we watched) or not allowed (403). Others (5xx, 429,
+/// dropped connections, 410 Gone) the watcher rides out itself: it lists again, backing off.
+fn refused(error: &watcher::Error) -> Option<u16> {
+    let code = match error {
+        watcher::Error::InitialListFailed(kube::Error::Api(status))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+        | watcher::Error::WatchFailed(kube::Error::Api(status)) => status.code,
+        watcher::Error::WatchError(status) => status.code,
+        _ => return None,
+    };
+    matches!(code, 401 | 403).then_some(code)
 }
 
 /// Watches `api` with `config` and sends the whole current list after every change.
@@ -143,6 +170,7 @@ fn watch_list(
     api: Api<DynamicObject>,
     config: watcher::Config,
     tx: mpsc::UnboundedSender<Signal>,
+    watching: Watching,
     wrap: fn(Vec<Value>) -> Signal,
 ) {
     tasks.spawn(async move {
@@ -150,7 +178,17 @@ fn watch_list(
         let mut buffer: Option<BTreeMap<String, Value>> = None;
         let mut stream = watcher::watcher(api, config).default_backoff().boxed();
         while let Some(event) = stream.next().await {
-            let Ok(event) = event else { continue };
+            let event = match event {
+                Ok(event) => event,
+                Err(error) => {
+                    if let Some(code) = refused(&error) {
+                        if tx.send(Signal::Refused { watching, code }).is_err() {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+            };
             let changed = match event {
                 Event::Init => {
                     buffer = Some(BTreeMap::new());
@@ -228,9 +266,14 @@ pub async fn follow(
     {
         let tx = tx.clone();
         let api = Api::<DynamicObject>::all_with(host.clone(), &cluster_resource);
-        watch_list(&mut tasks, api, by_name(cluster), tx, |mut list| {
-            Signal::Cluster(list.pop())
-        });
+        watch_list(
+            &mut tasks,
+            api,
+            by_name(cluster),
+            tx,
+            Watching::Cluster,
+            |mut list| Signal::Cluster(list.pop()),
+        );
     }
     let pods = resource::<k8s_openapi::api::core::v1::Pod>();
     let tower = Api::<DynamicObject>::namespaced_with(host.clone(), SYSTEM_NAMESPACE, &pods);
@@ -239,6 +282,7 @@ pub async fn follow(
         tower,
         watcher::Config::default().labels("app=tower"),
         tx.clone(),
+        Watching::Other("tower's pods on the host"),
         Signal::TowerPods,
     );
     if let Some(member) = &member {
@@ -248,6 +292,7 @@ pub async fn follow(
             agents,
             watcher::Config::default().labels("app=agent"),
             tx.clone(),
+            Watching::Other("the agent's pods on the member"),
             Signal::AgentPods,
         );
         let deployments = resource::<k8s_openapi::api::apps::v1::Deployment>();
@@ -258,6 +303,7 @@ pub async fn follow(
             deployment,
             by_name("cluster-agent"),
             tx.clone(),
+            Watching::Other("the agent's Deployment on the member"),
             Signal::AgentDeployment,
         );
         let events = resource::<k8s_openapi::api::core::v1::Event>();
@@ -268,6 +314,7 @@ pub async fn follow(
             events,
             watcher::Config::default(),
             tx.clone(),
+            Watching::Other("the member's Events"),
             Signal::MemberEvents,
         );
         let (host, member, tx) = (host.clone(), member.clone(), tx.clone());
@@ -289,6 +336,13 @@ pub async fn follow(
             None => rx.recv().await,
         };
         let Some(signal) = signal else { break };
+        if let Signal::Refused {
+            watching: Watching::Cluster,
+            code,
+        } = signal
+        {
+            return Err(refused_error(cluster, code));
+        }
         for entry in state.absorb(signal) {
             on_update(WatchUpdate::Entry { entry });
         }
@@ -307,6 +361,17 @@ pub async fn follow(
         }
     }
     Ok(state.snapshot(started.elapsed()))
+}
+
+/// Following cannot go on: the host refuses the Cluster's watch.
+fn refused_error(cluster: &str, code: u16) -> Error {
+    if code == 401 {
+        Error::new(ErrorKind::Connection, format!("stopped following cluster \"{cluster}\": the host no longer accepts the credentials (401 Unauthorized): they have expired or were revoked"))
+            .with_hint("the join itself goes on without us: sign in again (fresh credentials for the host context), then follow it again")
+    } else {
+        Error::new(ErrorKind::Connection, format!("stopped following cluster \"{cluster}\": the host does not allow watching it ({code} Forbidden)"))
+            .with_hint("use a context whose user is platform-admin on the host, then follow it again")
+    }
 }
 
 /// Streams the log of the newest running agent pod; switches when that pod changes.
@@ -386,6 +451,8 @@ struct State {
     pod_states: BTreeMap<String, String>,
     event_keys: BTreeMap<String, Value>,
     log_messages: Vec<String>,
+    /// Watchers refused by their API server, told once each.
+    refusals: Vec<String>,
     watch_member: bool,
     changed: bool,
     /// The Cluster's watch has answered at least once.
@@ -404,6 +471,7 @@ impl State {
             pod_states: BTreeMap::new(),
             event_keys: BTreeMap::new(),
             log_messages: Vec::new(),
+            refusals: Vec::new(),
             watch_member,
             changed: true,
             cluster_read: false,
@@ -528,6 +596,29 @@ impl State {
                 self.seen.agent_log.push(line);
                 let excess = self.seen.agent_log.len().saturating_sub(50);
                 self.seen.agent_log.drain(..excess);
+            }
+            Signal::Refused { watching, code } => {
+                let what = match watching {
+                    Watching::Cluster => "the Cluster on the host",
+                    Watching::Other(what) => what,
+                };
+                let title = format!(
+                    "cannot watch {what}: {}",
+                    if code == 401 {
+                        "the credentials are refused (401); they may have expired"
+                    } else {
+                        "not allowed (403)"
+                    }
+                );
+                let source = if what.ends_with("on the host") {
+                    EntrySource::Host
+                } else {
+                    EntrySource::Member
+                };
+                if !self.refusals.contains(&title) {
+                    entries.push(entry(source, true, &title, None, None));
+                    self.refusals.push(title);
+                }
             }
             Signal::Skew(skew) => {
                 self.seen.member_clock_skew_secs = Some(skew);

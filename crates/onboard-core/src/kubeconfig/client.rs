@@ -29,7 +29,8 @@
 //!   trailing newline, which is not a valid header value. The token is then not re-read
 //!   while the client lives (kube would re-read it every minute);
 //! - requests fail fast: connect and read timeouts and no retries (kube's defaults are no
-//!   read timeout and retries of 429/503/504), and the plugin has a time limit.
+//!   read timeout and retries of 429/503/504), and the plugin has a time limit. Retrying is
+//!   decided per request by [`crate::kubesphere::api`], which knows what is safe to repeat.
 
 use super::details::CaSource;
 use super::failure::{Cause, Failure};

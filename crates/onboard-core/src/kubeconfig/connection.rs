@@ -473,7 +473,8 @@ fn transport_failure(error: &kube::Error, target: &Endpoint, secrets: &[String])
                     return Failure::new(
                         Cause::Unreachable,
                         format!("{} closed the connection", authority_of(&target.server)),
-                        "the address may belong to a proxy or another service; check the server URL and port",
+                        // A one-off drop (a network blip, a load balancer's restart) looks the same.
+                        "try again; if it keeps happening, the address may belong to a proxy or another service: check the server URL and port",
                     )
                 }
                 _ => {}

@@ -183,7 +183,8 @@ impl Store {
     }
 
     fn write(&self, doc: &Value) -> crate::Result<()> {
-        let text = serde_yaml::to_string(doc).map_err(|e| {
+        // Quoted for YAML 1.1: a context or namespace named "yes" or "on" must stay a string.
+        let text = super::yaml11::to_string(doc).map_err(|e| {
             crate::Error::new(
                 crate::ErrorKind::Internal,
                 format!("could not write the kubeconfig store as YAML: {e}"),
@@ -264,4 +265,35 @@ fn list_mut<'a>(doc: &'a mut Value, list: &str) -> &'a mut Vec<Value> {
         *slot = Value::Array(Vec::new());
     }
     slot.as_array_mut().expect("just made an array")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::MemoryVault;
+
+    #[test]
+    fn a_context_named_like_a_yaml_1_1_boolean_is_stored_and_read_back() {
+        // Found by fuzzing the kubeconfig round trip: kubectl writes `name: "yes"` quoted, the
+        // store wrote it bare, and its own check then refused the import (YAML 1.1 reads a
+        // bare `yes` as true, like kubectl).
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::in_dir(dir.path());
+        let new = NewContext {
+            name: "yes".into(),
+            context: json!({"namespace": "on"}).as_object().unwrap().clone(),
+            cluster: json!({"server": "https://1.2.3.4:6443"})
+                .as_object()
+                .unwrap()
+                .clone(),
+            user: Map::new(),
+            vault_keys: Vec::new(),
+        };
+        store.add(vec![new], &[], &MemoryVault::new()).unwrap();
+        let config = store.config().unwrap();
+        let context = &config.contexts.unwrap()[0];
+        assert_eq!(context.name, "yes");
+        assert_eq!(context.value.namespace, "on");
+        assert_eq!(store.context_names().unwrap(), ["yes"]);
+    }
 }

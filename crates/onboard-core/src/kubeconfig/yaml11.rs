@@ -90,6 +90,53 @@ pub fn parse_first_document(text: &str) -> Result<Option<Node<'_>>, SyntaxError>
     }
 }
 
+/// `value` as YAML that YAML 1.1 readers (kubectl, Helm, go-yaml v2, this module) read back
+/// as written. serde_yaml writes YAML 1.2, where `yes`, `on`, `y` or `1_000` are strings it
+/// leaves unquoted; YAML 1.1 reads them as booleans and numbers, so a context named `'yes'`
+/// came back as `true` and the file no longer loaded (found by fuzzing the kubeconfig round
+/// trip, fuzz/fuzz_targets/kubeconfig.rs). Such scalars are quoted here; everything else is
+/// serde_yaml's text byte for byte.
+pub fn to_string<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, serde_yaml::Error> {
+    let text = serde_yaml::to_string(value)?;
+    let mut parser = Parser::new_from_str(&text);
+    let mut out = String::new();
+    let mut copied = 0;
+    while let Some(Ok((event, span))) = parser.next_event() {
+        let Event::Scalar(scalar, ScalarStyle::Plain, _, None) = &event else {
+            continue;
+        };
+        let Some(range) = span.byte_range().filter(|r| r.start >= copied) else {
+            continue;
+        };
+        if !read_otherwise_in_yaml_1_1(scalar) {
+            continue;
+        }
+        out.push_str(&text[copied..range.start]);
+        out.push('\'');
+        out.push_str(&scalar.replace('\'', "''"));
+        out.push('\'');
+        copied = range.end;
+    }
+    if copied == 0 {
+        return Ok(text);
+    }
+    out.push_str(&text[copied..]);
+    Ok(out)
+}
+
+/// A plain scalar serde_yaml wrote for a string that YAML 1.1 reads as something else (or,
+/// for `<<`, as a merge key). serde_yaml writes booleans, nulls and numbers in these forms
+/// only; any other plain scalar it wrote is a string.
+fn read_otherwise_in_yaml_1_1(plain: &str) -> bool {
+    let written_for_a_non_string =
+        matches!(plain, "true" | "false" | "null" | ".inf" | "-.inf" | ".nan")
+            || (plain.parse::<f64>().is_ok()
+                && plain
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')));
+    !written_for_a_non_string && (plain == "<<" || !matches!(resolve_plain(plain), Scalar::Str))
+}
+
 struct Reader<'a> {
     parser: Parser<'a, StrInput<'a>>,
     anchors: HashMap<usize, Node<'a>>,
@@ -475,6 +522,25 @@ mod tests {
             panic!("not a mapping");
         };
         assert!(matches!(&entries[0].1, Node::Plain(Cow::Borrowed(b)) if *b == blob));
+    }
+
+    #[test]
+    fn strings_yaml_1_1_reads_otherwise_are_written_quoted() {
+        // The fuzz target's failure, minimized: a context named 'yes' was written back bare.
+        let value = json!({"contexts": [{"name": "yes"}], "y": ["on", "N", "1_000", "<<", "~"],
+            "<<": {"a": 1}, "kept": [true, null, 1, -2.5, "plain", "true", "012", "it's"]});
+        let text = to_string(&value).unwrap();
+        assert_eq!(
+            text,
+            "'<<':\n  a: 1\ncontexts:\n- name: 'yes'\nkept:\n- true\n- null\n- 1\n- -2.5\n- plain\n- 'true'\n- '012'\n- it's\n'y':\n- 'on'\n- 'N'\n- '1_000'\n- '<<'\n- '~'\n"
+        );
+        assert_eq!(parse(&text), value);
+        // Nothing to quote: serde_yaml's own text.
+        let plain = json!({"name": "member", "server": "https://1.2.3.4:6443", "count": 3});
+        assert_eq!(
+            to_string(&plain).unwrap(),
+            serde_yaml::to_string(&plain).unwrap()
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! back every field we did not touch, including ones newer than this program.
 //!
 //! Failures are ours: the API server's `Status` message is kept (it names the object and
-//! the user, never a credential); transport errors are summarised, not quoted.
+//! the user, never a credential); transport errors are summarised, not quoted. Throttling,
+//! server hiccups and dropped connections are retried where repeating the request is safe
+//! (see [`Repeat`]), so one lost packet does not fail, or half-do, a flow.
 
 use crate::{Error, ErrorKind};
 use serde_json::Value;
@@ -42,6 +44,12 @@ impl ApiError {
                 format!("not allowed to {doing}: {}", self.describe()),
             )
             .with_hint("use a context whose user is platform-admin on the KubeSphere host (`host check` lists the missing permissions)"),
+            // Tokens from exec plugins, OIDC and cloud CLIs expire, also in the middle of a flow.
+            ApiError::Status { code: 401, .. } => Error::new(
+                ErrorKind::Connection,
+                format!("could not {doing}: the API server no longer accepts the credentials (401 Unauthorized): they have expired or were revoked"),
+            )
+            .with_hint("get fresh credentials for this context (sign in again, or a new token or kubeconfig from the cluster's admin), then try again"),
             ApiError::Status { code: 409, .. } => Error::invalid_input(format!(
                 "could not {doing}: someone changed it since it was read ({})",
                 self.describe()
@@ -80,18 +88,191 @@ fn from_kube(error: kube::Error) -> ApiError {
     }
 }
 
+/// What may be sent again after a failure. The kube client is built without retries (it
+/// fails fast); this is our own policy, close to client-go's: a 429, or a 5xx carrying
+/// `Retry-After`, means the server did not act, so any request is sent again after the time
+/// it asks for; requests whose repetition cannot change the outcome (reads, dry runs,
+/// access reviews, server-side apply, deletes) are also sent again after a 5xx or a lost
+/// connection, with a short back-off. Other writes are not: a lost answer leaves it unknown
+/// whether the server acted, and the caller must look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repeat {
+    /// The same outcome however often it is sent.
+    Safe,
+    /// Sent again only when the server said it did not act.
+    OnlyIfRefused,
+    /// A GET through the service proxy: a 5xx is the backend's own answer ("no endpoints"),
+    /// not a hiccup; only throttling and lost connections are retried.
+    Proxied,
+}
+
+/// Tries per request, the first included.
+const ATTEMPTS: u32 = 4;
+/// The longest `Retry-After` we wait for; longer asks are answered with an error.
+const MAX_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// An answer that was not a success, with what the retry decision needs.
+struct Failed {
+    error: ApiError,
+    retry_after: Option<std::time::Duration>,
+    /// No answer came: the connection broke, or did not open (not a timeout).
+    lost: bool,
+}
+
+async fn send_once(
+    client: &kube::Client,
+    request: http::Request<Vec<u8>>,
+) -> Result<Vec<u8>, Failed> {
+    let transport = |error: kube::Error| {
+        let network = matches!(error, kube::Error::HyperError(_) | kube::Error::Service(_));
+        let lost = network && !timed_out(&error);
+        Failed {
+            error: from_kube(error),
+            retry_after: None,
+            lost,
+        }
+    };
+    let response = client
+        .send(request.map(kube::client::Body::from))
+        .await
+        .map_err(transport)?;
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(std::time::Duration::from_secs);
+    let bytes = response
+        .into_body()
+        .collect_bytes()
+        .await
+        .map_err(transport)?
+        .to_vec();
+    if status.is_client_error() || status.is_server_error() {
+        // Not every error answer is a Status: a proxied backend, a proxy or a load balancer
+        // answers in text, which is kept as kube keeps it.
+        let text = String::from_utf8_lossy(&bytes).trim().to_string();
+        let message = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_string))
+            .or_else(|| (!text.is_empty()).then_some(text))
+            .unwrap_or_else(|| {
+                status
+                    .canonical_reason()
+                    .unwrap_or("no reason given")
+                    .to_string()
+            });
+        return Err(Failed {
+            error: ApiError::Status {
+                code: status.as_u16(),
+                message,
+            },
+            retry_after,
+            lost: false,
+        });
+    }
+    Ok(bytes)
+}
+
+/// A timeout is not retried: the server may be slow rather than gone, and each try would
+/// wait the whole read timeout again.
+fn timed_out(error: &kube::Error) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = next {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return true;
+            }
+        }
+        if current.to_string().contains("timed out") {
+            return true;
+        }
+        next = current.source();
+    }
+    false
+}
+
+/// How long to wait before trying again, or `None` to give up with this failure.
+fn retry_delay(failed: &Failed, repeat: Repeat, attempt: u32) -> Option<std::time::Duration> {
+    let back_off = std::time::Duration::from_millis(100 * 2u64.pow(attempt));
+    let code = failed.error.code();
+    let refused =
+        code == Some(429) || code.is_some_and(|c| c >= 500) && failed.retry_after.is_some();
+    if refused {
+        let wait = failed.retry_after.unwrap_or(back_off);
+        return (wait <= MAX_RETRY_AFTER).then_some(wait);
+    }
+    let hiccup = match repeat {
+        Repeat::Safe => failed.lost || matches!(code, Some(500 | 502 | 503 | 504)),
+        Repeat::Proxied => failed.lost,
+        Repeat::OnlyIfRefused => false,
+    };
+    hiccup.then_some(back_off)
+}
+
 async fn send(
     client: &kube::Client,
     request: Result<http::Request<Vec<u8>>, http::Error>,
+    repeat: Repeat,
 ) -> ApiResult<Value> {
+    let bytes = send_bytes(client, request, repeat).await?;
+    serde_json::from_slice(&bytes)
+        .map_err(|_| ApiError::Transport("the answer was not the JSON object expected".into()))
+}
+
+async fn send_bytes(
+    client: &kube::Client,
+    request: Result<http::Request<Vec<u8>>, http::Error>,
+    repeat: Repeat,
+) -> ApiResult<Vec<u8>> {
     let request =
         request.map_err(|_| ApiError::Transport("the request could not be built".into()))?;
-    client.request::<Value>(request).await.map_err(from_kube)
+    let (parts, body) = request.into_parts();
+    let copy = || {
+        let mut again = http::Request::new(body.clone());
+        *again.method_mut() = parts.method.clone();
+        *again.uri_mut() = parts.uri.clone();
+        *again.headers_mut() = parts.headers.clone();
+        again
+    };
+    let mut attempt = 0;
+    loop {
+        let failed = match send_once(client, copy()).await {
+            Ok(bytes) => return Ok(bytes),
+            Err(failed) => failed,
+        };
+        attempt += 1;
+        match retry_delay(&failed, repeat, attempt - 1) {
+            Some(wait) if attempt < ATTEMPTS => tokio::time::sleep(wait).await,
+            _ => return Err(gave_up(failed.error, attempt)),
+        }
+    }
+}
+
+/// Says that the failure came back on every try, when there were several.
+fn gave_up(error: ApiError, attempts: u32) -> ApiError {
+    if attempts < 2 {
+        return error;
+    }
+    match error {
+        ApiError::Status { code, message } => ApiError::Status {
+            code,
+            message: format!("{message} (the same answer {attempts} times)"),
+        },
+        ApiError::Transport(what) => ApiError::Transport(format!("{what}, {attempts} times")),
+    }
 }
 
 /// GET `path`; `Ok(None)` for 404.
 pub async fn get(client: &kube::Client, path: &str) -> ApiResult<Option<Value>> {
-    match send(client, http::Request::get(path).body(Vec::new())).await {
+    match send(
+        client,
+        http::Request::get(path).body(Vec::new()),
+        Repeat::Safe,
+    )
+    .await
+    {
         Ok(value) => Ok(Some(value)),
         Err(ApiError::Status { code: 404, .. }) => Ok(None),
         Err(error) => Err(error),
@@ -100,10 +281,24 @@ pub async fn get(client: &kube::Client, path: &str) -> ApiResult<Option<Value>> 
 
 /// GET through the API server's service proxy; the answer need not be JSON.
 pub async fn get_text(client: &kube::Client, path: &str) -> ApiResult<String> {
-    let request = http::Request::get(path)
-        .body(Vec::new())
-        .map_err(|_| ApiError::Transport("the request could not be built".into()))?;
-    client.request_text(request).await.map_err(from_kube)
+    let bytes = send_bytes(
+        client,
+        http::Request::get(path).body(Vec::new()),
+        Repeat::Proxied,
+    )
+    .await?;
+    String::from_utf8(bytes)
+        .map_err(|_| ApiError::Transport("the answer was not UTF-8 text".into()))
+}
+
+/// Safe for writes: a dry run is sent again after a failure, a real write only when the
+/// server refused it.
+fn write_repeat(dry_run: bool) -> Repeat {
+    if dry_run {
+        Repeat::Safe
+    } else {
+        Repeat::OnlyIfRefused
+    }
 }
 
 fn with_dry_run(path: &str, dry_run: bool) -> String {
@@ -145,6 +340,18 @@ pub async fn create(
     send(
         client,
         json_body(http::Method::POST, &with_dry_run(path, dry_run), body),
+        write_repeat(dry_run),
+    )
+    .await
+}
+
+/// POST a review (SelfSubjectReview, SelfSubjectAccessReview): nothing is stored, so it is
+/// as safe to repeat as a read.
+pub async fn review(client: &kube::Client, path: &str, body: &Value) -> ApiResult<Value> {
+    send(
+        client,
+        json_body(http::Method::POST, path, body),
+        Repeat::Safe,
     )
     .await
 }
@@ -160,6 +367,7 @@ pub async fn replace(
     send(
         client,
         json_body(http::Method::PUT, &with_dry_run(path, dry_run), body),
+        write_repeat(dry_run),
     )
     .await
 }
@@ -178,7 +386,7 @@ pub async fn merge_patch(
         "application/merge-patch+json",
         patch,
     );
-    send(client, request).await
+    send(client, request, write_repeat(dry_run)).await
 }
 
 /// DELETE `path` only if it is still at `resource_version`.
@@ -189,20 +397,23 @@ pub async fn delete_at(
 ) -> ApiResult<Value> {
     let options = serde_json::json!({"apiVersion": "v1", "kind": "DeleteOptions",
         "preconditions": {"resourceVersion": resource_version}});
-    send(client, json_body(http::Method::DELETE, path, &options)).await
+    // A repeat after a lost answer would meet 404 and call a success a failure.
+    send(
+        client,
+        json_body(http::Method::DELETE, path, &options),
+        Repeat::OnlyIfRefused,
+    )
+    .await
 }
 
 /// POST a SelfSubjectAccessReview; true when allowed.
 pub async fn can_i(client: &kube::Client, attributes: &Value) -> ApiResult<bool> {
     let review = serde_json::json!({"apiVersion": "authorization.k8s.io/v1",
         "kind": "SelfSubjectAccessReview", "spec": {"resourceAttributes": attributes}});
-    let answer = send(
+    let answer = self::review(
         client,
-        json_body(
-            http::Method::POST,
-            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-            &review,
-        ),
+        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        &review,
     )
     .await?;
     Ok(answer["status"]["allowed"] == true)
@@ -213,7 +424,8 @@ pub async fn delete(client: &kube::Client, path: &str, dry_run: bool) -> ApiResu
     let options = serde_json::json!({"apiVersion": "v1", "kind": "DeleteOptions",
         "propagationPolicy": "Background"});
     let request = json_body(http::Method::DELETE, &with_dry_run(path, dry_run), &options);
-    match send(client, request).await {
+    // Repeating a delete cannot do more than the first did: at worst it finds it gone.
+    match send(client, request, Repeat::Safe).await {
         Ok(value) => Ok(Some(value)),
         Err(ApiError::Status { code: 404, .. }) => Ok(None),
         Err(error) => Err(error),
@@ -240,5 +452,86 @@ pub async fn apply(
         "application/apply-patch+yaml",
         body,
     );
-    send(client, request).await
+    // Applying the same configuration again yields the same object.
+    send(client, request, Repeat::Safe).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn failed(code: Option<u16>, retry_after: Option<u64>, lost: bool) -> Failed {
+        Failed {
+            error: match code {
+                Some(code) => ApiError::Status {
+                    code,
+                    message: "m".into(),
+                },
+                None => ApiError::Transport("t".into()),
+            },
+            retry_after: retry_after.map(Duration::from_secs),
+            lost,
+        }
+    }
+
+    #[test]
+    fn only_what_is_safe_to_repeat_is_repeated() {
+        let throttled = failed(Some(429), Some(2), false);
+        for repeat in [Repeat::Safe, Repeat::OnlyIfRefused, Repeat::Proxied] {
+            assert_eq!(
+                retry_delay(&throttled, repeat, 0),
+                Some(Duration::from_secs(2))
+            );
+        }
+        let busy = failed(Some(503), Some(1), false);
+        assert_eq!(
+            retry_delay(&busy, Repeat::OnlyIfRefused, 0),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            retry_delay(&failed(Some(429), Some(600), false), Repeat::Safe, 0),
+            None,
+            "a wait longer than we are willing to make is an error"
+        );
+        let hiccup = failed(Some(500), None, false);
+        assert_eq!(
+            retry_delay(&hiccup, Repeat::Safe, 2),
+            Some(Duration::from_millis(400))
+        );
+        assert_eq!(retry_delay(&hiccup, Repeat::OnlyIfRefused, 0), None);
+        assert_eq!(retry_delay(&hiccup, Repeat::Proxied, 0), None);
+        let reset = failed(None, None, true);
+        assert!(retry_delay(&reset, Repeat::Safe, 0).is_some());
+        assert!(retry_delay(&reset, Repeat::Proxied, 0).is_some());
+        assert_eq!(retry_delay(&reset, Repeat::OnlyIfRefused, 0), None);
+        for code in [400, 401, 403, 404, 409, 422] {
+            assert_eq!(
+                retry_delay(&failed(Some(code), None, false), Repeat::Safe, 0),
+                None,
+                "{code}"
+            );
+        }
+        assert_eq!(
+            retry_delay(&failed(None, None, false), Repeat::Safe, 0),
+            None,
+            "a timeout"
+        );
+    }
+
+    #[test]
+    fn a_failure_that_came_back_every_time_says_so() {
+        let error = gave_up(
+            ApiError::Status {
+                code: 503,
+                message: "busy".into(),
+            },
+            4,
+        );
+        assert_eq!(error.describe(), "503: busy (the same answer 4 times)");
+        assert_eq!(
+            gave_up(ApiError::Transport("gone".into()), 1).describe(),
+            "gone"
+        );
+    }
 }

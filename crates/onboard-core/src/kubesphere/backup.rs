@@ -61,20 +61,38 @@ pub fn update(path: &Path, backup: &Backup) -> Result<()> {
     crate::locked_file::write(path, &bytes)
 }
 
-/// The newest backup of `context` not restored yet.
+/// The newest backup of `context` not restored yet, of a write that was done (one whose
+/// write failed, or was cut off before it was known to be done, is skipped).
 pub fn latest(dir: &Path, context: &str) -> Result<(PathBuf, Backup)> {
-    let missing = || {
-        Error::not_found(format!(
-            "there is no proxy-address backup for context \"{context}\" to restore"
-        ))
-        .with_hint(format!(
-            "backups are made by `proxy-address set` and kept in {}",
-            dir.display()
-        ))
-    };
+    newest(dir, context, |b| b.written_resource_version.is_some())?
+        .ok_or_else(|| missing(dir, context))
+}
+
+/// The newest backup of `context` whose write never told its resourceVersion: a `set` cut
+/// off while writing (it may or may not have been done).
+pub fn interrupted(dir: &Path, context: &str) -> Result<Option<(PathBuf, Backup)>> {
+    let newest = newest(dir, context, |_| true)?;
+    Ok(newest.filter(|(_, b)| b.written_resource_version.is_none()))
+}
+
+fn missing(dir: &Path, context: &str) -> Error {
+    Error::not_found(format!(
+        "there is no proxy-address backup for context \"{context}\" to restore"
+    ))
+    .with_hint(format!(
+        "backups are made by `proxy-address set` and kept in {}",
+        dir.display()
+    ))
+}
+
+fn newest(
+    dir: &Path,
+    context: &str,
+    wanted: impl Fn(&Backup) -> bool,
+) -> Result<Option<(PathBuf, Backup)>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io("read", dir, &e)),
     };
     let mut names: Vec<PathBuf> = entries
@@ -89,11 +107,11 @@ pub fn latest(dir: &Path, context: &str) -> Result<(PathBuf, Backup)> {
             Error::invalid_input(format!("backup {} cannot be read: {e}", path.display()))
                 .with_hint("move the file away and try again")
         })?;
-        if backup.context == context {
-            return Ok((path, backup));
+        if backup.context == context && wanted(&backup) {
+            return Ok(Some((path, backup)));
         }
     }
-    Err(missing())
+    Ok(None)
 }
 
 pub fn mark_restored(path: &Path) -> Result<()> {

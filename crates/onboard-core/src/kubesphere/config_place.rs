@@ -112,6 +112,15 @@ pub fn parse(place: AddressPlace, text: &str) -> Result<Mapping, Unreadable> {
         AddressPlace::KsInstaller => "spec.multicluster",
     };
     match serde_yaml::from_str::<Yaml>(text) {
+        // A mapping or a tagged value as a key reads but cannot be written back (the YAML
+        // writer fails, and `render` would give an empty document, dropping every key): such
+        // a configuration is refused before anything is changed. Found by fuzzing
+        // (fuzz/fuzz_targets/tower_config.rs).
+        Ok(Yaml::Mapping(mapping)) if serde_yaml::to_string(&mapping).is_err() => {
+            Err(Unreadable(format!(
+                "{key} has a key that is a mapping or a tagged value, which cannot be written back"
+            )))
+        }
         Ok(Yaml::Mapping(mapping)) => Ok(mapping),
         Ok(Yaml::Null) => Ok(Mapping::new()),
         Ok(other) => Err(Unreadable(format!(
@@ -242,7 +251,8 @@ pub fn render(config: &Mapping) -> String {
     if config.is_empty() {
         return String::new();
     }
-    serde_yaml::to_string(config).unwrap_or_default()
+    // Quoted for YAML 1.1 readers too: a kept `mode: "off"` must not come back a boolean.
+    crate::kubeconfig::yaml11::to_string(config).unwrap_or_default()
 }
 
 /// `config` as YAML with the values of secret-looking keys (`jwtSecret`, `token`,
@@ -364,6 +374,26 @@ mod tests {
             "configuration.yaml holds a YAML list where a mapping of settings belongs"
         );
         assert!(parse(AddressPlace::TowerSecret, "").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_configuration_that_cannot_be_written_back_is_refused_not_emptied() {
+        // The fuzz target's crash, minimized: `? !sa :` is a mapping whose key is a mapping
+        // with a tagged key. Rendering it gave "", so setting the address dropped every key.
+        for text in ["? !sa :", "keep: me\nn:\n  ? {a: 1}\n  : x\n", "!t k: v\n"] {
+            let error = parse(AddressPlace::KubesphereConfig, text).unwrap_err();
+            assert!(
+                error.0.contains("cannot be written back"),
+                "{text:?}: {error:?}"
+            );
+        }
+        // A list as a key can be written back, so it is kept.
+        let config = parse(AddressPlace::TowerSecret, "? [a, b]\n: c\n").unwrap();
+        let changed = with_address(AddressPlace::TowerSecret, &config, "http://h:1").unwrap();
+        assert_eq!(
+            parse(AddressPlace::TowerSecret, &render(&changed)).unwrap(),
+            changed
+        );
     }
 
     #[test]

@@ -113,10 +113,11 @@ async fn set_unrecorded(target: &Target<'_>, url: &str, dry_run: bool) -> Result
         backup: None,
         verified: false,
     };
+    let place = outcome.plan.place;
     if outcome.plan.unchanged {
+        outcome.backup = finish_interrupted(target, place, &prepared)?;
         return Ok(outcome);
     }
-    let place = outcome.plan.place;
     write(
         target.client,
         place,
@@ -139,7 +140,7 @@ async fn set_unrecorded(target: &Target<'_>, url: &str, dry_run: bool) -> Result
     };
     let dir = backup::dir(target.data_dir);
     let path = backup::save(&dir, &record)?;
-    let written = match write(
+    let written = match write_raw(
         target.client,
         place,
         prepared.current.is_none(),
@@ -149,10 +150,16 @@ async fn set_unrecorded(target: &Target<'_>, url: &str, dry_run: bool) -> Result
     .await
     {
         Ok(written) => written,
-        Err(error) => {
-            backup::discard(&path);
-            return Err(error);
-        }
+        Err(error) => match after_failed_write(target.client, place, &prepared, error).await {
+            // The answer was lost, but the address is there: carry on as if it had come.
+            Ok(found) => found,
+            Err((error, written)) => {
+                if !written {
+                    backup::discard(&path);
+                }
+                return Err(error);
+            }
+        },
     };
     record.written_resource_version = resource_version(&written);
     backup::update(&path, &record)?;
@@ -302,12 +309,94 @@ pub(super) async fn write(
     } else {
         format!("write {}", place.describe())
     };
-    let written = if create {
+    write_raw(client, place, create, object, dry_run)
+        .await
+        .map_err(|e| e.into_error(&doing))
+}
+
+async fn write_raw(
+    client: &kube::Client,
+    place: AddressPlace,
+    create: bool,
+    object: &Value,
+    dry_run: bool,
+) -> api::ApiResult<Value> {
+    if create {
         api::create(client, place.collection_path(), object, dry_run).await
     } else {
         api::replace(client, place.path(), object, dry_run).await
+    }
+}
+
+/// After the write failed: the object if it was written all the same (its answer lost on
+/// the way), else the error to show and whether the object may have been written (then
+/// the backup is kept, so `restore` can still take it back).
+async fn after_failed_write(
+    client: &kube::Client,
+    place: AddressPlace,
+    prepared: &Prepared,
+    error: api::ApiError,
+) -> std::result::Result<Value, (Error, bool)> {
+    let doing = format!("write {}", place.describe());
+    let nothing_written = |error: Error| {
+        let hint = match error.hint.clone() {
+            Some(hint) if hint.contains("nothing was written") => hint,
+            Some(hint) => format!("nothing was written; {hint}"),
+            None => "nothing was written; try again".into(),
+        };
+        (error.with_hint(hint), false)
     };
-    written.map_err(|e| e.into_error(&doing))
+    if !matches!(error, api::ApiError::Transport(_)) {
+        // The server answered that it did not make the change.
+        return Err(nothing_written(error.into_error(&doing)));
+    }
+    // No answer (a write is not sent twice): look at what is there now.
+    let read_rv = prepared.current.as_ref().and_then(resource_version);
+    let wanted = config_place::address_in(
+        place,
+        &read_config(place, &prepared.next).unwrap_or_default(),
+    );
+    match api::get(client, place.path()).await {
+        Ok(now) if now.as_ref().and_then(resource_version) == read_rv => {
+            Err(nothing_written(error.into_error(&doing)))
+        }
+        Ok(Some(now))
+            if read_config(place, &now)
+                .is_ok_and(|c| config_place::address_in(place, &c) == wanted) =>
+        {
+            Ok(now)
+        }
+        Ok(_) => Err((
+            error.into_error(&doing).with_hint("it changed meanwhile, but not to this address: look at it with `proxy-address show` before setting it again"),
+            false,
+        )),
+        Err(_) => Err((
+            error.into_error(&doing).with_hint("it is not known whether the address was written: look with `proxy-address show`; `proxy-address restore` takes it back if it was"),
+            true,
+        )),
+    }
+}
+
+/// A `set` cut off after the server wrote the address but before the answer came (the app
+/// killed) left a backup without the written resourceVersion, so `restore` would refuse it.
+/// Setting the same address again finds it already there: complete that backup.
+fn finish_interrupted(
+    target: &Target<'_>,
+    place: AddressPlace,
+    prepared: &Prepared,
+) -> Result<Option<String>> {
+    let dir = backup::dir(target.data_dir);
+    let Some((path, mut record)) = backup::interrupted(&dir, target.context)? else {
+        return Ok(None);
+    };
+    if record.place != place
+        || Some(record.url.as_str()) != prepared.plan.previous_address.as_deref()
+    {
+        return Ok(None);
+    }
+    record.written_resource_version = prepared.current.as_ref().and_then(resource_version);
+    backup::update(&path, &record)?;
+    Ok(Some(path.display().to_string()))
 }
 
 fn resource_version(object: &Value) -> Option<String> {

@@ -41,6 +41,12 @@ pub(super) fn all(client: &kube::Client, username: Option<String>) -> Vec<(Check
 }
 
 fn unreadable(id: CheckId, what: &str, error: &ApiError) -> CheckResult {
+    if error.code() == Some(401) {
+        // The connection check passed a moment ago: the credentials expired in between.
+        return CheckResult::new(id, Verdict::Fail, format!("could not read {what}: the credentials are no longer accepted (401)"))
+            .evidence(error.describe())
+            .fix("the token or certificate has expired or was revoked: get fresh credentials for this context (sign in again), then run the checks again");
+    }
     let forbidden = error.code() == Some(403);
     CheckResult::new(
         id,
