@@ -149,7 +149,16 @@ if failed:
     for r in failed:
         md.append(f"- {cell(r['operation'])} / {cell(r['fault'])} / {cell(r['case'])}: {cell(r['told'])}")
     md.append("")
-open(out, "w").write("\n".join(md))
+# Sections written by hand after the matrix (fuzzing, property tests) are kept as they are.
+kept = ""
+try:
+    previous = open(out).read()
+    at = previous.find("\n## Fuzzing and property tests")
+    if at >= 0:
+        kept = previous[at:]
+except FileNotFoundError:
+    pass
+open(out, "w").write("\n".join(md).rstrip("\n") + "\n" + kept)
 print(f"wrote {out}: {len(rows)} cases, {len(failed)} failed")
 PY
 exit "$status"

@@ -77,7 +77,8 @@ pub fn credentials_key(registry: &str) -> String {
 /// reads `harbor/ks/kubesphere/tower` as docker.io's `harbor` namespace and never asks the
 /// mirror. The path is repository components (lower-case letters and digits joined by `.`,
 /// `_`, `__` or dashes), so no space, newline or credential gets into an image reference or
-/// into the Cluster Configuration. Both found by fuzzing (fuzz/fuzz_targets/cluster_form.rs).
+/// into the Cluster Configuration. The fuzz target's oracle (fuzz/fuzz_targets/cluster_form.rs)
+/// found the host rule missing (`s` was accepted) and checks both.
 pub fn check_registry(registry: &str) -> Result<String> {
     let registry = registry.trim().trim_end_matches('/');
     let mut parts = registry.split('/');

@@ -274,7 +274,7 @@ mod tests {
 
     #[test]
     fn a_context_named_like_a_yaml_1_1_boolean_is_stored_and_read_back() {
-        // Found by fuzzing the kubeconfig round trip: kubectl writes `name: "yes"` quoted, the
+        // Caught by the kubeconfig fuzz target's round trip: kubectl writes `name: "yes"`, the
         // store wrote it bare, and its own check then refused the import (YAML 1.1 reads a
         // bare `yes` as true, like kubectl).
         let dir = tempfile::tempdir().unwrap();

@@ -93,8 +93,8 @@ pub fn parse_first_document(text: &str) -> Result<Option<Node<'_>>, SyntaxError>
 /// `value` as YAML that YAML 1.1 readers (kubectl, Helm, go-yaml v2, this module) read back
 /// as written. serde_yaml writes YAML 1.2, where `yes`, `on`, `y` or `1_000` are strings it
 /// leaves unquoted; YAML 1.1 reads them as booleans and numbers, so a context named `'yes'`
-/// came back as `true` and the file no longer loaded (found by fuzzing the kubeconfig round
-/// trip, fuzz/fuzz_targets/kubeconfig.rs). Such scalars are quoted here; everything else is
+/// came back as `true` and the file no longer loaded (caught by the round-trip check of
+/// fuzz/fuzz_targets/kubeconfig.rs). Such scalars are quoted here; everything else is
 /// serde_yaml's text byte for byte.
 pub fn to_string<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, serde_yaml::Error> {
     let text = serde_yaml::to_string(value)?;
@@ -526,7 +526,7 @@ mod tests {
 
     #[test]
     fn strings_yaml_1_1_reads_otherwise_are_written_quoted() {
-        // The fuzz target's failure, minimized: a context named 'yes' was written back bare.
+        // The kubeconfig fuzz target's failure: a context named 'yes' was written back bare.
         let value = json!({"contexts": [{"name": "yes"}], "y": ["on", "N", "1_000", "<<", "~"],
             "<<": {"a": 1}, "kept": [true, null, 1, -2.5, "plain", "true", "012", "it's"]});
         let text = to_string(&value).unwrap();
