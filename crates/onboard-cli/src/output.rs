@@ -79,7 +79,13 @@ fn write_document<T: Serialize + ?Sized>(
         Document::Json => serde_json::to_writer_pretty(&mut *out, value)
             .map_err(|e| internal("JSON", &e))
             .and_then(|()| out.write_all(b"\n").map_err(|e| internal("JSON", &e))),
-        Document::Yaml => serde_yaml::to_writer(out, value).map_err(|e| internal("YAML", &e)),
+        // YAML 1.1 readers (kubectl, Helm) take a bare `yes` or `off` for a boolean: quote them.
+        Document::Yaml => onboard_core::kubeconfig::yaml11::to_string(value)
+            .map_err(|e| internal("YAML", &e))
+            .and_then(|text| {
+                out.write_all(text.as_bytes())
+                    .map_err(|e| internal("YAML", &e))
+            }),
     }
 }
 
@@ -169,5 +175,9 @@ mod tests {
             "[\n  [\n    \"a\",\n    \"1\"\n  ]\n]\n"
         );
         assert_eq!(render(&value, Output::Yaml).unwrap(), "- - a\n  - '1'\n");
+        // A context named `yes` stays a string for YAML 1.1 readers.
+        let named_yes = Pair(vec![("yes".into(), "off".into())]);
+        let yaml = render(&named_yes, Output::Yaml).unwrap();
+        assert!(!yaml.contains("- yes") && !yaml.contains("- off"), "{yaml}");
     }
 }

@@ -583,8 +583,8 @@ fn parse_duration(value: &str) -> Result<i64, Reported> {
 mod tests {
     use super::*;
 
-    fn run(words: &[&str]) -> Result<Options, String> {
-        match parse(words).map_err(|e| e.0)? {
+    fn run(words: &[&str]) -> Result<Options, Reported> {
+        match parse(words)? {
             Command::Run(options) => Ok(options),
             Command::Help => Err("help".into()),
         }
@@ -691,7 +691,11 @@ mod tests {
             ),
         ];
         for (word, want) in cases {
-            assert_eq!(run(&["--name=member", word]).unwrap_err(), want, "{word}");
+            assert_eq!(
+                run(&["--name=member", word]).unwrap_err(),
+                Reported::from(want),
+                "{word}"
+            );
         }
     }
 

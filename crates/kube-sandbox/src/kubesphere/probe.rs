@@ -9,6 +9,7 @@
 use super::network::{self, Route};
 use super::programs::Instance;
 use super::{wire, World};
+use crate::error::Reported;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
@@ -108,12 +109,12 @@ impl Wget {
 }
 
 /// Where the URL points, as busybox's parse_url reads it: (host as written, host, port, path).
-fn parse_url(url: &str) -> Result<(String, String, u16, String), String> {
+fn parse_url(url: &str) -> Result<(String, String, u16, String), Reported> {
     let (default_port, rest) = match url.split_once("://") {
         Some(("http", rest)) => (80, rest),
         Some(("https", rest)) => (443, rest),
         Some(("ftp", rest)) => (21, rest),
-        Some(_) => return Err(format!("not an http or ftp url: {url}")),
+        Some(_) => return Err(format!("not an http or ftp url: {url}").into()),
         None => (80, url),
     };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -129,7 +130,7 @@ fn parse_url(url: &str) -> Result<(String, String, u16, String), String> {
                 .parse::<u16>()
                 .ok()
                 .filter(|p| *p > 0)
-                .ok_or_else(|| format!("bad port '{port}'"))?;
+                .ok_or_else(|| Reported(format!("bad port '{port}'")))?;
             (host, port)
         }
         _ => (authority, default_port),
@@ -144,12 +145,12 @@ async fn fetch(
     stream: TcpStream,
     written: &str,
     path: &str,
-) -> Result<String, String> {
+) -> Result<String, Reported> {
     let mut reader = BufReader::new(stream);
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {written}\r\nUser-Agent: Wget\r\nConnection: close\r\n\r\n"
     );
-    let lost = |_| "error getting response: Connection reset by peer".to_string();
+    let lost = |_| Reported::from("error getting response: Connection reset by peer");
     reader
         .get_mut()
         .write_all(request.as_bytes())
@@ -158,9 +159,9 @@ async fn fetch(
     tokio::time::sleep(world.rtt).await;
     let head = wire::read_head(&mut reader)
         .await
-        .ok_or_else(|| "error getting response".to_string())?;
+        .ok_or_else(|| Reported::from("error getting response"))?;
     if !matches!(head.status(), Some(200..=299)) {
-        return Err(format!("server returned error: {}", head.start));
+        return Err(format!("server returned error: {}", head.start).into());
     }
     let mut body = Vec::new();
     match head
@@ -183,7 +184,7 @@ async fn wget(world: &World, wget: &Wget) -> (String, i32) {
     let fail = |why: String| (format!("wget: {why}\n"), 1);
     let (written, host, port, path) = match parse_url(&wget.url) {
         Ok(parts) => parts,
-        Err(why) => return fail(why),
+        Err(why) => return fail(why.0),
     };
     let connecting = if wget.quiet {
         String::new()
@@ -193,26 +194,26 @@ async fn wget(world: &World, wget: &Wget) -> (String, i32) {
     let route = network::route(&world.host, &world.spec, world.tower_address, &host, port);
     let outcome = match route {
         Route::NoSuchHost => return fail(format!("bad address '{written}'")),
-        Route::Refused => Err(format!(
+        Route::Refused => Err(Reported(format!(
             "can't connect to remote host ({host}): Connection refused"
-        )),
+        ))),
         Route::TimedOut => {
             let waited = wget.timeout.map_or(world.timing.dial_timeout, |t| {
                 t.min(world.timing.dial_timeout)
             });
             tokio::time::sleep(waited).await;
-            Err(match wget.timeout {
+            Err(Reported(match wget.timeout {
                 Some(_) => "download timed out".to_string(),
                 None => format!("can't connect to remote host ({host}): Connection timed out"),
-            })
+            }))
         }
         Route::Tower(address) => {
             tokio::time::sleep(world.rtt).await;
             match TcpStream::connect(address).await {
                 Ok(stream) => fetch(world, stream, &written, &path).await,
-                Err(_) => Err(format!(
+                Err(_) => Err(Reported(format!(
                     "can't connect to remote host ({host}): Connection refused"
-                )),
+                ))),
             }
         }
     };
@@ -290,9 +291,9 @@ mod tests {
         );
         assert_eq!(parts("tower.example.com").unwrap().2, 80);
         assert_eq!(parts("https://h/x").unwrap().2, 443);
-        assert_eq!(parts("http://h:99999/").unwrap_err(), "bad port '99999'");
+        assert_eq!(parts("http://h:99999/").unwrap_err().0, "bad port '99999'");
         assert_eq!(
-            parts("ftp2://x/y").unwrap_err(),
+            parts("ftp2://x/y").unwrap_err().0,
             "not an http or ftp url: ftp2://x/y"
         );
     }

@@ -257,7 +257,7 @@ pub fn agent_flag(documents: &[Value], flag: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn images(documents: &[Value]) -> Vec<String> {
+pub(crate) fn images(documents: &[Value]) -> Vec<String> {
     documents
         .iter()
         .flat_map(|d| {

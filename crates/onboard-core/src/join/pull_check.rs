@@ -135,7 +135,7 @@ pub async fn agent_image(
     manifest: &AgentManifest,
     timeout: Duration,
 ) -> Result<Option<PullCheck>> {
-    let Some(image) = manifest.view().images.into_iter().next() else {
+    let Some(image) = super::agent::images(&manifest.documents).into_iter().next() else {
         return Ok(None);
     };
     let existing = manifest
