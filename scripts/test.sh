@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Onboard for KubeSphere: formatting, lints, licences, Rust unit and
 # integration tests, a fuzzing smoke run, the UI's type check and unit tests, the installers
-# (built, installed and started), the end-to-end suite in the real window, and the app's
-# network isolation.
+# (built, installed and started), the end-to-end suite in the real window, the app's
+# network isolation, and the proof that no secret reaches an output, the page or a file.
 # Installs what is missing first. Stops at the first failure.
 set -euo pipefail
 source "$(dirname "$0")/lib/setup.sh"
@@ -39,5 +39,7 @@ step "end-to-end, real window (xvfb + tauri-driver)" \
     xvfb-run -a --server-args="-screen 0 1280x860x24" npm --prefix tests/e2e test
 step "network: only the chosen clusters (join spec under strace, loopback-only netns)" \
   timeout 600 scripts/test-network-isolation.sh
+step "secrets: canaries through the CLI and the window, every output and written file scanned" \
+  timeout 600 scripts/test-secret-leaks.sh
 
 log "all tests passed in $((SECONDS - started)) s"

@@ -6,6 +6,7 @@ fn main() {
     // file grants exactly the commands the window uses (least privilege).
     let manifest = tauri_build::AppManifest::new().commands(&[
         "app_status",
+        "cancel_task",
         "kubeconfig_summary",
         "assign_role",
         "use_own_kubeconfigs",

@@ -3,8 +3,11 @@
 
 mod args;
 mod commands;
+#[cfg(target_os = "linux")]
+mod rendering;
 mod sandbox;
 mod state;
+mod tasks;
 
 pub use sandbox::{start as start_sandbox, RunningSandbox};
 pub use state::{AppState, Backing};
@@ -27,6 +30,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             commands::kubeconfig::remove_contexts,
             commands::kubeconfig::copy_credential,
             commands::kubeconfig::test_connection,
+            commands::app::cancel_task,
             commands::host::host_preflight,
             commands::host::proxy_address_report,
             commands::host::plan_proxy_address,
@@ -78,6 +82,8 @@ pub fn configure<R: tauri::Runtime>(
 }
 
 pub fn run() {
+    #[cfg(target_os = "linux")]
+    rendering::without_gpu_skip_compositing();
     let state = match args::parse(std::env::args_os()) {
         Ok(args::Launch::Kubeconfigs(paths)) => match Backing::user() {
             Ok(backing) => AppState::new(Target::Kubeconfigs { paths }, None, backing),

@@ -1,4 +1,5 @@
 use crate::sandbox::RunningSandbox;
+use crate::tasks::Tasks;
 use onboard_core::app::{AppStatus, Role, Target};
 use onboard_core::kubeconfig::client::ClientSettings;
 use onboard_core::kubeconfig::load::Merged;
@@ -45,6 +46,8 @@ pub struct AppState {
     clipboard: Mutex<Option<arboard::Clipboard>>,
     /// The join watches running, by cluster name, so the page can stop or replace one.
     watches: Mutex<HashMap<String, tokio::task::AbortHandle>>,
+    /// Read-only waits the page may stop (`cancel_task`).
+    tasks: Tasks,
 }
 
 impl AppState {
@@ -61,7 +64,12 @@ impl AppState {
             backing: Mutex::new(backing),
             clipboard: Mutex::new(None),
             watches: Mutex::new(HashMap::new()),
+            tasks: Tasks::default(),
         }
+    }
+
+    pub fn tasks(&self) -> &Tasks {
+        &self.tasks
     }
 
     /// Stops the built-in sandbox, if it runs, and points the app at `target`, with the
@@ -183,7 +191,7 @@ impl AppState {
 }
 
 /// A poisoned lock only means another command panicked; the data is plain and whole.
-fn relock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn relock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -379,7 +379,7 @@ fn test_connection_reaches_the_sandbox_and_reports_failures_as_data_without_secr
     let report = invoke(
         &main,
         "test_connection",
-        json!({"context": "sandbox-host-viewer"}),
+        json!({"context": "sandbox-host-viewer", "task": "test-1"}),
     )
     .expect("a report");
     assert_eq!(report["connected"], true, "{report}");
@@ -391,13 +391,109 @@ fn test_connection_reaches_the_sandbox_and_reports_failures_as_data_without_secr
         .starts_with("v1."));
     assert!(report["latency"]["roundTripMs"].as_f64().unwrap() > 0.0);
 
-    let missing = invoke(&main, "test_connection", json!({"context": "nope"}))
-        .expect("a failed test is still a report");
+    let missing = invoke(
+        &main,
+        "test_connection",
+        json!({"context": "nope", "task": "test-2"}),
+    )
+    .expect("a failed test is still a report");
     assert_eq!(missing["connected"], false);
     assert_eq!(missing["failure"]["cause"], "missingContext");
     for text in [report.to_string(), missing.to_string()] {
         assert!(!text.contains(&token), "{text}");
     }
+}
+
+#[test]
+fn inputs_from_the_page_are_refused_in_rust_before_anything_is_contacted() {
+    let (_app, main) = window(vec![], "main");
+    // The context does not exist: a refusal about the input proves it was looked at first.
+    let cases = [
+        (
+            "set_proxy_address",
+            json!({"context": "nowhere", "url": "javascript:alert(1)", "dryRun": true}),
+        ),
+        (
+            "plan_proxy_address",
+            json!({"context": "nowhere", "url": "http://exa mple:1"}),
+        ),
+        (
+            "export_join_bundle",
+            json!({"context": "nowhere", "cluster": "c", "dir": "../../etc", "includeToken": false}),
+        ),
+        (
+            "save_registry_login",
+            json!({"registry": "harbor/ks", "username": "u", "password": "p"}),
+        ),
+        (
+            "save_registry_login",
+            json!({"registry": "mirror.local:5000", "username": "", "password": "p"}),
+        ),
+        (
+            "mirror_config",
+            json!({"config": "", "registry": "https://mirror.local", "pullSecret": null}),
+        ),
+        (
+            "mirror_config",
+            json!({"config": "", "registry": "mirror.local:5000", "pullSecret": "Bad_Name"}),
+        ),
+    ];
+    for (cmd, args) in cases {
+        let error = invoke(&main, cmd, args.clone()).expect_err(cmd);
+        assert_eq!(error["kind"], "invalidInput", "{cmd} {args}: {error}");
+        assert!(error["hint"].is_string(), "{cmd}: says what to do: {error}");
+    }
+    // A value of the wrong type never reaches the command.
+    let error = invoke(
+        &main,
+        "assign_role",
+        json!({"role": "admin", "context": "x"}),
+    )
+    .expect_err("bad role");
+    assert!(error.to_string().contains("unknown variant"), "{error}");
+}
+
+#[test]
+fn a_connection_test_that_hangs_is_stopped_at_once_by_cancel_task() {
+    // A server that accepts the connection and never answers: the test would wait for its
+    // read timeout (10 s).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config");
+    std::fs::write(
+        &file,
+        format!("apiVersion: v1\nkind: Config\nclusters:\n- {{name: c, cluster: {{server: 'https://127.0.0.1:{port}'}}}}\nusers:\n- {{name: u, user: {{token: t}}}}\ncontexts:\n- {{name: silent, context: {{cluster: c, user: u}}}}\n"),
+    )
+    .unwrap();
+    let (_app, main) = window(vec![file], "main");
+    let started = std::time::Instant::now();
+    let (answer, cancelled) = std::thread::scope(|scope| {
+        let test = scope.spawn(|| {
+            invoke(
+                &main,
+                "test_connection",
+                json!({"context": "silent", "task": "hang"}),
+            )
+        });
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let cancelled = invoke(&main, "cancel_task", json!({"task": "hang"})).unwrap();
+        (test.join().unwrap(), cancelled)
+    });
+    assert_eq!(cancelled, true, "the test was still running");
+    let error = answer.expect_err("a stopped test is an error");
+    assert_eq!(error["kind"], "cancelled", "{error}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        invoke(&main, "cancel_task", json!({"task": "hang"})).unwrap(),
+        false,
+        "nothing left to stop"
+    );
+    drop(silent);
 }
 
 #[test]
@@ -417,7 +513,7 @@ fn host_preflight_and_the_proxy_address_commands_work_on_the_sandbox_without_sec
     let results = invoke(
         &main,
         "host_preflight",
-        json!({"context": "sandbox-host", "onResult": "__CHANNEL__:7"}),
+        json!({"context": "sandbox-host", "task": "checks-1", "onResult": "__CHANNEL__:7"}),
     )
     .expect("results");
     let results = results.as_array().unwrap();

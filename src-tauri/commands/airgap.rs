@@ -7,11 +7,10 @@ use onboard_core::join::agent::DEFAULT_AGENT_IMAGE;
 use onboard_core::join::airgap::{self, Mirror, RegistryCredentials};
 use onboard_core::join::pull_check::{self, PullCheck, PullSecret};
 use onboard_core::kubesphere::agent_image::{self, AgentImageOutcome};
-use onboard_core::kubesphere::publish::Target;
 use std::time::Duration;
 
 /// Saves `username` and `password` for `registry` in the vault.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn save_registry_login(
     state: tauri::State<'_, AppState>,
@@ -24,7 +23,7 @@ pub fn save_registry_login(
 }
 
 /// The user name saved for `registry`, if a login is saved (never the password).
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn registry_login(
     state: tauri::State<'_, AppState>,
@@ -34,7 +33,7 @@ pub fn registry_login(
     Ok(airgap::saved_credentials(state.vault().as_ref(), &registry)?.map(|c| c.username))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn forget_registry_login(
     state: tauri::State<'_, AppState>,
@@ -45,7 +44,7 @@ pub fn forget_registry_login(
 
 /// `config` (the Cluster Configuration) pointing the member at `registry`, with
 /// `pull_secret` as its imagePullSecret when given.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn mirror_config(
     config: String,
@@ -94,12 +93,6 @@ pub async fn set_agent_image(
     image: String,
     dry_run: bool,
 ) -> onboard_core::Result<AgentImageOutcome> {
-    let client = super::host::client_for(&state, &context).await?;
-    let data_dir = state.data_dir();
-    let target = Target {
-        client: &client,
-        context: &context,
-        data_dir: &data_dir,
-    };
-    agent_image::set(&target, &image, dry_run).await
+    let host = super::host::HostSession::open(&state, context).await?;
+    agent_image::set(&host.target(), &image, dry_run).await
 }

@@ -7,3 +7,11 @@ use onboard_core::app::AppStatus;
 pub fn app_status(state: tauri::State<'_, AppState>) -> AppStatus {
     state.status()
 }
+
+/// Stops the read-only wait the page started as `task` (host checks, a connection test);
+/// false when it had already finished.
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_task(state: tauri::State<'_, AppState>, task: String) -> bool {
+    state.tasks().cancel(&task)
+}

@@ -3,7 +3,7 @@
 use crate::AppState;
 use onboard_core::audit::{self, AuditLog, Filter};
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn audit_log(
     state: tauri::State<'_, AppState>,

@@ -9,6 +9,9 @@ use onboard_core::kubesphere::publish::{self, RestoreOutcome, SetOutcome, SetPla
 use onboard_core::kubesphere::reachability::{self, Reachability};
 use onboard_core::kubesphere::restart;
 use onboard_core::preflight::{self, CheckResult, PreflightOptions};
+use onboard_core::vault::SecretStore;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tauri::ipc::Channel;
 
@@ -19,15 +22,17 @@ use tauri::ipc::Channel;
 pub async fn host_preflight(
     state: tauri::State<'_, AppState>,
     context: String,
+    task: String,
     on_result: Channel<CheckResult>,
 ) -> onboard_core::Result<Vec<CheckResult>> {
     let (merged, settings) = state.connect_inputs(&context).await?;
     let options = PreflightOptions::new(settings);
-    Ok(preflight::run(&merged, &context, &options, |result| {
+    let checks = preflight::run(&merged, &context, &options, |result| {
         // A closed page no longer listens; the final answer still carries everything.
         let _ = on_result.send(result.clone());
-    })
-    .await)
+    });
+    // Read-only, so the page may stop it (`cancel_task`).
+    state.tasks().run(&task, checks).await
 }
 
 /// A kube client for `context` (also used by the join commands).
@@ -37,6 +42,36 @@ pub(super) async fn client_for(
 ) -> onboard_core::Result<kube::Client> {
     let (merged, settings) = state.connect_inputs(context).await?;
     Ok(client::client_for(&merged, context, &settings).await?.0)
+}
+
+/// What a change on the host works with: its client, context, the data directory for the
+/// audit log and backups, and the vault for backed-up objects. Owned, so that a command can
+/// lend it out as a core [`Target`].
+pub(super) struct HostSession {
+    client: kube::Client,
+    context: String,
+    data_dir: PathBuf,
+    vault: Arc<dyn SecretStore>,
+}
+
+impl HostSession {
+    pub(super) async fn open(state: &AppState, context: String) -> onboard_core::Result<Self> {
+        Ok(Self {
+            client: client_for(state, &context).await?,
+            context,
+            data_dir: state.data_dir(),
+            vault: state.vault(),
+        })
+    }
+
+    pub(super) fn target(&self) -> Target<'_> {
+        Target {
+            client: &self.client,
+            context: &self.context,
+            data_dir: &self.data_dir,
+            vault: self.vault.as_ref(),
+        }
+    }
 }
 
 /// Every place that holds a proxy address, the one that is read, and what members dial.
@@ -57,6 +92,8 @@ pub async fn plan_proxy_address(
     context: String,
     url: String,
 ) -> onboard_core::Result<SetPlan> {
+    // Input from the page is checked before anything is contacted.
+    proxy_url::parse(&url)?;
     publish::plan(&client_for(&state, &context).await?, &url).await
 }
 
@@ -69,14 +106,9 @@ pub async fn set_proxy_address(
     url: String,
     dry_run: bool,
 ) -> onboard_core::Result<SetOutcome> {
-    let client = client_for(&state, &context).await?;
-    let data_dir = state.data_dir();
-    let target = Target {
-        client: &client,
-        context: &context,
-        data_dir: &data_dir,
-    };
-    publish::set(&target, &url, dry_run).await
+    proxy_url::parse(&url)?;
+    let host = HostSession::open(&state, context).await?;
+    publish::set(&host.target(), &url, dry_run).await
 }
 
 /// Puts back what the last change on `context` replaced.
@@ -86,14 +118,8 @@ pub async fn restore_proxy_address(
     state: tauri::State<'_, AppState>,
     context: String,
 ) -> onboard_core::Result<RestoreOutcome> {
-    let client = client_for(&state, &context).await?;
-    let data_dir = state.data_dir();
-    let target = Target {
-        client: &client,
-        context: &context,
-        data_dir: &data_dir,
-    };
-    publish::restore(&target).await
+    let host = HostSession::open(&state, context).await?;
+    publish::restore(&host.target()).await
 }
 
 /// Whether something answers at `url` from this machine (tower serves /health).
@@ -112,12 +138,6 @@ pub async fn restart_ks_apiserver(
     state: tauri::State<'_, AppState>,
     context: String,
 ) -> onboard_core::Result<String> {
-    let client = client_for(&state, &context).await?;
-    let data_dir = state.data_dir();
-    let target = Target {
-        client: &client,
-        context: &context,
-        data_dir: &data_dir,
-    };
-    restart::restart_ks_apiserver(&target).await
+    let host = HostSession::open(&state, context).await?;
+    restart::restart_ks_apiserver(&host.target()).await
 }

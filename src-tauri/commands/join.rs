@@ -292,7 +292,7 @@ pub fn stop_join_watch(state: tauri::State<'_, AppState>, cluster: String) {
 }
 
 /// The joins this app made from this machine on `context`, newest first (to resume one).
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn join_records(
     state: tauri::State<'_, AppState>,

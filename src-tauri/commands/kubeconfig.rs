@@ -10,7 +10,7 @@ use onboard_core::kubeconfig::summary::KubeconfigSummary;
 
 /// Reads the app's store and the target's kubeconfig files (no cluster is contacted) and
 /// lists their contexts.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn kubeconfig_summary(
     state: tauri::State<'_, AppState>,
@@ -19,7 +19,7 @@ pub fn kubeconfig_summary(
 }
 
 /// Makes `context` the host or the member; returns the new status for the status bar.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn assign_role(
     state: tauri::State<'_, AppState>,
@@ -31,14 +31,14 @@ pub fn assign_role(
 
 /// Leaves the built-in sandbox (stopping its clusters) for the user's own kubeconfigs
 /// (KUBECONFIG or ~/.kube/config, like kubectl) and store; roles must be chosen again.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn use_own_kubeconfigs(state: tauri::State<'_, AppState>) -> onboard_core::Result<AppStatus> {
     Ok(state.leave_sandbox(Target::Kubeconfigs { paths: vec![] }, Backing::user()?))
 }
 
 /// What an import would bring in; nothing is saved.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn preview_import(
     state: tauri::State<'_, AppState>,
@@ -48,7 +48,7 @@ pub fn preview_import(
 }
 
 /// Imports the chosen contexts into the app's store, credentials into the OS keyring.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn import_contexts(
     state: tauri::State<'_, AppState>,
@@ -67,7 +67,7 @@ pub fn import_contexts(
 }
 
 /// Everything about one context except its credentials' values.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn context_details(
     state: tauri::State<'_, AppState>,
@@ -77,7 +77,7 @@ pub fn context_details(
 }
 
 /// Removes imported contexts and their credentials; the user's own files are not touched.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn remove_contexts(
     state: tauri::State<'_, AppState>,
@@ -104,16 +104,24 @@ pub fn remove_contexts(
 pub async fn test_connection(
     state: tauri::State<'_, AppState>,
     context: String,
+    task: String,
 ) -> onboard_core::Result<connection::ConnectionReport> {
     // A vault that cannot be read (a locked keyring) is an error with its own hint.
     let (merged, settings) = state.connect_inputs(&context).await?;
     let options = connection::TestOptions::new(settings);
-    Ok(connection::test_connection(&merged, &context, &options).await)
+    // Read-only, so the page may stop it (`cancel_task`): an exec plugin may wait a minute.
+    state
+        .tasks()
+        .run(
+            &task,
+            connection::test_connection(&merged, &context, &options),
+        )
+        .await
 }
 
 /// Copies one credential of `context` to the clipboard. The value goes from the keyring (or
 /// the kubeconfig) to the clipboard inside Rust; the webview only ever sees `••••`.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn copy_credential(
     state: tauri::State<'_, AppState>,

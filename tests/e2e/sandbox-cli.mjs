@@ -17,10 +17,15 @@ function plainKubectl() {
   }
   return onPath;
 }
-const KUBECTL = plainKubectl();
+export const KUBECTL = plainKubectl();
 
 export function kubectl(kubeconfig, ...args) {
   return execFileSync(KUBECTL, ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" });
+}
+
+/** kubectl with `input` on its stdin (`replace -f -`, …). */
+export function kubectlInput(kubeconfig, input, ...args) {
+  return execFileSync(KUBECTL, ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", input });
 }
 
 /** Starts `sandbox up` with `scenario` and resolves once it prints its `ready` line. */

@@ -338,7 +338,7 @@ pub struct AgentYamlArgs {
     /// The cluster on the host (--context).
     #[arg(value_name = "NAME")]
     pub name: String,
-    /// Write it to FILE (owner-only, 0600: it holds the join token and grants cluster-admin)
+    /// Write it to FILE (owner-only, 0600: it holds the join credential and grants cluster-admin)
     /// instead of printing it.
     #[arg(long, value_name = "FILE", conflicts_with = "redacted")]
     pub out: Option<PathBuf>,

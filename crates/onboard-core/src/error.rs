@@ -29,6 +29,8 @@ pub enum ErrorKind {
     Connection,
     /// A bug: something we did not expect. The message says where.
     Internal,
+    /// The user stopped a read-only wait before it finished; nothing was changed.
+    Cancelled,
 }
 
 /// A failure with what is wrong and what to do about it.

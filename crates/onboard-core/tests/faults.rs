@@ -33,6 +33,7 @@ use onboard_core::kubeconfig::shell_path::SearchPath;
 use onboard_core::kubeconfig::sources;
 use onboard_core::kubesphere::publish::{self, Target};
 use onboard_core::preflight::{self, PreflightOptions, Verdict};
+use onboard_core::vault::MemoryVault;
 use onboard_core::{Error, ErrorKind};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -983,6 +984,8 @@ struct World {
     host: kube::Client,
     member: kube::Client,
     manifest: Option<AgentManifest>,
+    /// The keyring of the app's machine: outlives a killed run, as the OS keyring does.
+    vault: MemoryVault,
     /// Told when the operation is to be dropped, as a killed process is.
     cut: Mutex<Option<Arc<Notify>>>,
     /// The join watch is cut once it reaches this step.
@@ -1058,6 +1061,7 @@ impl World {
             host,
             member,
             manifest: None,
+            vault: MemoryVault::new(),
             cut: Mutex::new(None),
             cut_step: Mutex::new(None),
             edited: Arc::new(Mutex::new(None)),
@@ -1175,6 +1179,7 @@ impl World {
             client: &self.host,
             context: HOST_CONTEXT,
             data_dir: self.data.path(),
+            vault: &self.vault,
         }
     }
 

@@ -13,6 +13,7 @@ use onboard_core::kubesphere::config_place::AddressPlace;
 use onboard_core::kubesphere::diff::Change;
 use onboard_core::kubesphere::publish::{self, Target};
 use onboard_core::preflight::{self, CheckId, CheckResult, PreflightOptions, Verdict};
+use onboard_core::vault::{ExposeSecret, MemoryVault, SecretStore};
 use onboard_core::ErrorKind;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -23,6 +24,8 @@ struct Host {
     merged: Merged,
     _dir: tempfile::TempDir,
     data: tempfile::TempDir,
+    /// The machine's keyring: where proxy-address backups keep the object they replaced.
+    vault: MemoryVault,
 }
 
 async fn host(scenario: &str) -> Host {
@@ -42,6 +45,7 @@ async fn host(scenario: &str) -> Host {
         merged,
         _dir: dir,
         data: tempfile::tempdir().unwrap(),
+        vault: MemoryVault::new(),
     }
 }
 
@@ -50,6 +54,16 @@ fn settings() -> ClientSettings {
 }
 
 impl Host {
+    /// A proxy-address change on `context` through `client`.
+    fn target<'a>(&'a self, client: &'a kube::Client, context: &'a str) -> Target<'a> {
+        Target {
+            client,
+            context,
+            data_dir: self.data.path(),
+            vault: &self.vault,
+        }
+    }
+
     async fn client(&self, context: &str) -> kube::Client {
         client::client_for(&self.merged, context, &settings())
             .await
@@ -160,11 +174,7 @@ async fn a_non_admin_fails_the_permission_checks_and_cannot_write() {
 
     let client = host.client("sandbox-host-viewer").await;
     let before = host.secret().unwrap();
-    let target = Target {
-        client: &client,
-        context: "sandbox-host-viewer",
-        data_dir: host.data.path(),
-    };
+    let target = host.target(&client, "sandbox-host-viewer");
     let error = publish::set(&target, "http://139.198.120.120:30000", false)
         .await
         .unwrap_err();
@@ -201,11 +211,7 @@ async fn lb_pending_sets_the_address_in_the_secret_keeping_earlier_keys_and_rest
         "no address yet: agent.yaml fails"
     );
     let before = host.secret().unwrap();
-    let target = Target {
-        client: &client,
-        context: "sandbox-host",
-        data_dir: host.data.path(),
-    };
+    let target = host.target(&client, "sandbox-host");
 
     let dry = publish::set(&target, "http://139.198.120.120:30000", true)
         .await
@@ -244,8 +250,16 @@ async fn lb_pending_sets_the_address_in_the_secret_keeping_earlier_keys_and_rest
         after["metadata"]["annotations"],
         before["metadata"]["annotations"]
     );
-    let backup = std::fs::read_to_string(outcome.backup.as_ref().unwrap()).unwrap();
-    assert!(backup.contains(before["data"]["configuration.yaml"].as_str().unwrap()));
+    // The Secret's data is kept in the keyring, not in the backup file.
+    let path = std::path::Path::new(outcome.backup.as_ref().unwrap());
+    let backup = std::fs::read_to_string(path).unwrap();
+    assert!(!backup.contains(before["data"]["configuration.yaml"].as_str().unwrap()));
+    let kept = host
+        .vault
+        .get(&onboard_core::kubesphere::backup::vault_key(path))
+        .unwrap();
+    let kept: Value = serde_json::from_str(kept.expose_secret()).unwrap();
+    assert_eq!(kept["data"], before["data"]);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -288,11 +302,7 @@ async fn lb_pending_sets_the_address_in_the_secret_keeping_earlier_keys_and_rest
 async fn a_later_edit_is_never_overwritten_by_restore_or_by_a_stale_write() {
     let host = host("lb-pending").await;
     let client = host.client("sandbox-host").await;
-    let target = Target {
-        client: &client,
-        context: "sandbox-host",
-        data_dir: host.data.path(),
-    };
+    let target = host.target(&client, "sandbox-host");
     publish::set(&target, "http://139.198.120.120:30000", false)
         .await
         .unwrap();
@@ -354,11 +364,7 @@ async fn a_broken_configuration_is_never_overwritten() {
         .unwrap();
     let before = host.secret().unwrap();
     let client = host.client("sandbox-host").await;
-    let target = Target {
-        client: &client,
-        context: "sandbox-host",
-        data_dir: host.data.path(),
-    };
+    let target = host.target(&client, "sandbox-host");
     let error = publish::set(&target, "http://139.198.120.120:30000", false)
         .await
         .unwrap_err();
@@ -398,11 +404,7 @@ async fn a_missing_secret_is_created_in_the_seed_shape_and_restore_deletes_it() 
     };
     host.sandbox.host.delete(secret).unwrap();
     let client = host.client("sandbox-host").await;
-    let target = Target {
-        client: &client,
-        context: "sandbox-host",
-        data_dir: host.data.path(),
-    };
+    let target = host.target(&client, "sandbox-host");
     let outcome = publish::set(&target, "http://139.198.120.120:30000", false)
         .await
         .unwrap();
@@ -438,11 +440,7 @@ async fn the_4_1_configmap_is_written_where_the_extension_reads_it() {
         .get("v1", "ConfigMap", "kubesphere-system", "kubesphere-config")
         .unwrap();
     let client = host.client("sandbox-host").await;
-    let target = Target {
-        client: &client,
-        context: "sandbox-host",
-        data_dir: host.data.path(),
-    };
+    let target = host.target(&client, "sandbox-host");
     let outcome = publish::set(&target, "http://139.198.120.120:30000", false)
         .await
         .unwrap();
@@ -458,6 +456,13 @@ async fn the_4_1_configmap_is_written_where_the_extension_reads_it() {
     assert!(
         shown.contains("jwtSecret: ••••") && !shown.contains("sandbox-jwt-secret"),
         "{shown}"
+    );
+    // The backup must restore the whole ConfigMap, jwtSecret included, yet its file holds
+    // no part of it: the object is in the vault.
+    let backup = std::fs::read_to_string(outcome.backup.as_deref().unwrap()).unwrap();
+    assert!(
+        !backup.contains("sandbox-jwt-secret") && !backup.contains("kubesphere.yaml"),
+        "{backup}"
     );
     let agent = host.agent_yaml(&client).await.unwrap();
     assert!(
@@ -495,11 +500,7 @@ async fn kubesphere_3_writes_ks_installer_and_says_to_restart() {
             "ks-installer",
         )
         .unwrap();
-    let target = Target {
-        client: &client,
-        context: "sandbox-host",
-        data_dir: host.data.path(),
-    };
+    let target = host.target(&client, "sandbox-host");
     let outcome = publish::set(&target, "http://139.198.120.120:30000", false)
         .await
         .unwrap();

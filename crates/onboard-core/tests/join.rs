@@ -874,6 +874,7 @@ async fn agents_left_on_an_old_proxy_address_are_listed_and_reapplying_moves_the
         client: &w.host,
         context: HOST,
         data_dir: w.data.path(),
+        vault: &onboard_core::vault::MemoryVault::new(),
     };
     publish::set(&target, "http://139.198.120.120:30000", false)
         .await
@@ -1222,6 +1223,7 @@ async fn the_agent_image_set_on_the_host_names_the_mirror_in_agent_yaml_and_the_
         client: &w.host,
         context: HOST,
         data_dir: w.data.path(),
+        vault: &onboard_core::vault::MemoryVault::new(),
     };
     let image = "mirror.local:5000/kubesphere/tower:v0.2.1";
     let secret = || {
@@ -1301,6 +1303,7 @@ async fn kubesphere_3_s_agent_image_is_left_to_the_manifest_rewrite() {
         client: &w.host,
         context: HOST,
         data_dir: w.data.path(),
+        vault: &onboard_core::vault::MemoryVault::new(),
     };
     let error = agent_image::set(&target, "mirror.local:5000/kubesphere/tower:v0.2.1", false)
         .await

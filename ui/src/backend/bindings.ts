@@ -37,12 +37,17 @@ export const commands = {
 	 *  Exec plugins are found through the login shell's PATH (resolved once per process, off
 	 *  the async workers): a window started from a launcher lacks the shell's PATH.
 	 */
-	testConnection: (context: string) => __TAURI_INVOKE<ConnectionReport_Serialize>("test_connection", { context }),
+	testConnection: (context: string, task: string) => __TAURI_INVOKE<ConnectionReport_Serialize>("test_connection", { context, task }),
+	/**
+	 *  Stops the read-only wait the page started as `task` (host checks, a connection test);
+	 *  false when it had already finished.
+	 */
+	cancelTask: (task: string) => __TAURI_INVOKE<boolean>("cancel_task", { task }),
 	/**
 	 *  Runs the host preflight on `context`; each check is sent on `on_result` the moment it
 	 *  finishes, and all of them are returned at the end in list order.
 	 */
-	hostPreflight: (context: string, onResult: Channel<CheckResult_Deserialize>) => __TAURI_INVOKE<CheckResult_Serialize[]>("host_preflight", { context, onResult }),
+	hostPreflight: (context: string, task: string, onResult: Channel<CheckResult_Deserialize>) => __TAURI_INVOKE<CheckResult_Serialize[]>("host_preflight", { context, task, onResult }),
 	/**  Every place that holds a proxy address, the one that is read, and what members dial. */
 	proxyAddressReport: (context: string) => __TAURI_INVOKE<AddressReport_Serialize>("proxy_address_report", { context }),
 	/**  What setting `url` would change (decoded diff, warnings), without writing. */
@@ -832,7 +837,9 @@ export type ErrorKind =
  */
 "connection" | 
 /**  A bug: something we did not expect. The message says where. */
-"internal";
+"internal" | 
+/**  The user stopped a read-only wait before it finished; nothing was changed. */
+"cancelled";
 
 /**  A failure with what is wrong and what to do about it. */
 export type Error_Deserialize = {

@@ -112,7 +112,7 @@ export class BackendError extends Error {
   }
 }
 
-const KNOWN_KINDS: readonly string[] = ["invalidInput", "notFound", "io", "unavailable", "connection", "internal"] satisfies ErrorKind[];
+const KNOWN_KINDS: readonly string[] = ["invalidInput", "notFound", "io", "unavailable", "connection", "internal", "cancelled"] satisfies ErrorKind[];
 
 /** Accepts whatever a rejected invoke gives and keeps only the `{ kind, message, hint }` shape;
  * a kind this UI does not know yet (a newer backend) becomes "unknown" instead of crashing. */
@@ -124,6 +124,13 @@ export function toBackendError(thrown: unknown): BackendError {
     return new BackendError(knownKind, String(message), typeof hint === "string" ? hint : null);
   }
   return new BackendError("unknown", String(thrown), null);
+}
+
+let tasksStarted = 0;
+/** A fresh name for a read-only wait the page may stop with `backend.cancelTask`. */
+export function taskName(what: string): string {
+  tasksStarted += 1;
+  return `${what}-${tasksStarted}`;
 }
 
 async function call<T>(command: () => Promise<T>): Promise<T> {
@@ -140,7 +147,9 @@ export const backend = {
   assignRole: (role: Role, context: string) => call(() => commands.assignRole(role, context)),
   useOwnKubeconfigs: () => call(commands.useOwnKubeconfigs),
   /** Contacts the context's cluster: only when the user asks. A failed connection is a report, not an error. */
-  testConnection: (context: string) => call(() => commands.testConnection(context)),
+  testConnection: (context: string, task: string) => call(() => commands.testConnection(context, task)),
+  /** Stops the read-only wait started as `task`; false when it had already finished. */
+  cancelTask: (task: string) => call(() => commands.cancelTask(task)),
   previewImport: (source: ImportSource) => call(() => commands.previewImport(source)),
   importContexts: (source: ImportSource, choices: ImportChoice[]) => call(() => commands.importContexts(source, choices)),
   contextDetails: (context: string) => call(() => commands.contextDetails(context)),
@@ -148,10 +157,10 @@ export const backend = {
   /** Rust puts the value on the clipboard; it never comes back to the page. */
   copyCredential: (context: string, field: string) => call(() => commands.copyCredential(context, field)),
   /** Runs the host preflight; `onResult` sees each check the moment it finishes. */
-  hostPreflight: (context: string, onResult: (result: CheckResult) => void) => {
+  hostPreflight: (context: string, task: string, onResult: (result: CheckResult) => void) => {
     const channel = new Channel<CheckResult>();
     channel.onmessage = onResult;
-    return call(() => commands.hostPreflight(context, channel));
+    return call(() => commands.hostPreflight(context, task, channel));
   },
   proxyAddressReport: (context: string) => call(() => commands.proxyAddressReport(context)),
   /** What setting `url` would change; writes nothing. */

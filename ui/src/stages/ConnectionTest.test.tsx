@@ -7,9 +7,10 @@ import { commands } from "../backend/bindings";
 
 vi.mock("../backend/bindings", async (importOriginal) => {
   const real = await importOriginal<typeof import("../backend/bindings")>();
-  return { ...real, commands: { testConnection: vi.fn() } };
+  return { ...real, commands: { testConnection: vi.fn(), cancelTask: vi.fn() } };
 });
 const testConnection = vi.mocked(commands.testConnection);
+const cancelTask = vi.mocked(commands.cancelTask);
 type ConnectionReport = Awaited<ReturnType<typeof commands.testConnection>>;
 
 const ENDPOINT = {
@@ -60,7 +61,7 @@ describe("Test connection", () => {
     expect(testConnection).not.toHaveBeenCalled();
 
     await user.click(screen.getByRole("button", { name: "Test connection" }));
-    expect(testConnection).toHaveBeenCalledWith("prod-host");
+    expect(testConnection).toHaveBeenCalledWith("prod-host", expect.any(String));
     const region = screen.getByRole("region", { name: /prod-host/ });
     expect(await within(region).findByText("Connected")).toBeTruthy();
     expect(within(region).getByText("v1.32.0")).toBeTruthy();
@@ -113,6 +114,22 @@ describe("Test connection", () => {
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("The test could not run");
     expect(alert.textContent).toContain("kubeconfig file /x does not exist");
+  });
+
+  it("stops a test on request, and a late answer changes nothing", async () => {
+    const user = userEvent.setup();
+    let finish: (report: ConnectionReport) => void = () => {};
+    testConnection.mockImplementation(() => new Promise((resolve) => (finish = resolve)));
+    cancelTask.mockResolvedValue(true);
+    render(<ConnectionTest context="prod-host" />);
+    await user.click(screen.getByRole("button", { name: "Test connection" }));
+    await user.click(screen.getByRole("button", { name: "Stop" }));
+    expect(cancelTask).toHaveBeenCalledWith(testConnection.mock.calls[0]![1]);
+    expect(screen.getByText(/Stopped\. The test only reads/)).toBeTruthy();
+    finish(CONNECTED);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(screen.queryByText("Connected")).toBeNull();
+    expect(screen.getByRole("button", { name: "Test again" })).toBeTruthy();
   });
 
   it("offers a test for the host and the member once chosen, in Chinese too", async () => {

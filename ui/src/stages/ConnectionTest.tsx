@@ -1,9 +1,14 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { backend, toBackendError, type AppStatus, type BackendError, type ConnectionReport } from "../backend";
+import { backend, taskName, toBackendError, type AppStatus, type BackendError, type ConnectionReport } from "../backend";
 import ErrorNotice from "../components/ErrorNotice";
 
-type Run = { state: "idle" } | { state: "running" } | { state: "done"; report: ConnectionReport } | { state: "error"; error: BackendError };
+type Run =
+  | { state: "idle" }
+  | { state: "running" }
+  | { state: "cancelled" }
+  | { state: "done"; report: ConnectionReport }
+  | { state: "error"; error: BackendError };
 
 /** "Test connection" for the contexts chosen as host and member. Nothing is contacted until
  * the user presses the button. */
@@ -26,12 +31,24 @@ export function ConnectionTests({ status }: { status: AppStatus }) {
 export default function ConnectionTest({ context, role }: { context: string; role?: string }) {
   const { t } = useTranslation();
   const [run, setRun] = useState<Run>({ state: "idle" });
+  // The test in flight: the answer of one that was stopped is dropped.
+  const current = useRef<string | null>(null);
   const start = () => {
+    const task = taskName("connection-test");
+    current.current = task;
     setRun({ state: "running" });
-    backend.testConnection(context).then(
-      (report) => setRun({ state: "done", report }),
-      (thrown) => setRun({ state: "error", error: toBackendError(thrown) }),
+    backend.testConnection(context, task).then(
+      (report) => current.current === task && setRun({ state: "done", report }),
+      (thrown) => current.current === task && setRun({ state: "error", error: toBackendError(thrown) }),
     );
+  };
+  // A test only reads (an exec plugin may wait for a login a minute): stopping it is safe.
+  const cancel = () => {
+    const task = current.current;
+    if (!task) return;
+    current.current = null;
+    setRun({ state: "cancelled" });
+    void backend.cancelTask(task).catch(() => undefined);
   };
   const headingId = `connection-${context}`;
   return (
@@ -43,8 +60,14 @@ export default function ConnectionTest({ context, role }: { context: string; rol
         <button type="button" onClick={start} disabled={run.state === "running"} aria-busy={run.state === "running"}>
           {run.state === "running" ? t("connection.testing") : run.state === "idle" ? t("connection.test") : t("connection.retest")}
         </button>
+        {run.state === "running" && (
+          <button type="button" className="ghost" onClick={cancel} data-testid="cancel-connection-test">
+            {t("connection.cancel")}
+          </button>
+        )}
       </header>
       <div aria-live="polite">
+        {run.state === "cancelled" && <p className="muted">{t("connection.cancelled")}</p>}
         {run.state === "done" && <Report report={run.report} />}
         {run.state === "error" && <ErrorNotice error={run.error} title={t("connection.couldNotRun")} />}
       </div>

@@ -15,9 +15,10 @@ vi.mock("@tauri-apps/api/core", async (importOriginal) => {
 });
 vi.mock("../backend/bindings", async (importOriginal) => {
   const real = await importOriginal<typeof import("../backend/bindings")>();
-  return { ...real, commands: { hostPreflight: vi.fn() } };
+  return { ...real, commands: { hostPreflight: vi.fn(), cancelTask: vi.fn() } };
 });
 const hostPreflight = vi.mocked(commands.hostPreflight);
+const cancelTask = vi.mocked(commands.cancelTask);
 
 const check = (id: CheckResult["id"], verdict: CheckResult["verdict"], summary: string, fix: string | null = null): CheckResult => ({
   id,
@@ -29,24 +30,30 @@ const check = (id: CheckResult["id"], verdict: CheckResult["verdict"], summary: 
   elapsedMs: 12,
 });
 
+/** Makes the next run wait: `send` streams a check, `finish` gives Rust's final answer. */
+function pendingRun() {
+  const run = { send: (_result: CheckResult) => {}, finish: (_all: CheckResult[]) => {} };
+  hostPreflight.mockImplementation((_context, _task, channel) => {
+    run.send = (result) => channel.onmessage(result);
+    return new Promise((resolve) => (run.finish = resolve));
+  });
+  return { send: (result: CheckResult) => run.send(result), finish: (all: CheckResult[]) => run.finish(all) };
+}
+
 beforeEach(async () => {
   await i18n.changeLanguage("en");
   hostPreflight.mockReset();
+  cancelTask.mockReset();
 });
 
 describe("Host page", () => {
   it("contacts nothing until asked, shows each check as it arrives, then the outcome", async () => {
     const user = userEvent.setup();
-    let finish: (all: CheckResult[]) => void = () => {};
-    let send: (result: CheckResult) => void = () => {};
-    hostPreflight.mockImplementation((_context, channel) => {
-      send = (result) => channel.onmessage(result);
-      return new Promise((resolve) => (finish = resolve));
-    });
+    const { send, finish } = pendingRun();
     render(<HostPage context="prod-host" />);
     expect(hostPreflight).not.toHaveBeenCalled();
     await user.click(screen.getByRole("button", { name: "Run checks" }));
-    expect(hostPreflight).toHaveBeenCalledWith("prod-host", expect.anything());
+    expect(hostPreflight).toHaveBeenCalledWith("prod-host", expect.any(String), expect.anything());
     const rows = () => screen.getAllByRole("listitem").filter((li) => li.dataset.check);
     expect(rows()).toHaveLength(9);
     expect(rows().every((row) => row.dataset.verdict === "pending")).toBe(true);
@@ -86,5 +93,26 @@ describe("Host page", () => {
     await user.click(screen.getByRole("button", { name: "运行检查" }));
     expect(await screen.findByText("tower 扩展已安装并启用")).toBeTruthy();
     expect(screen.getByRole("status").textContent).toContain("主集群已就绪");
+  });
+
+  it("stops a run on request, keeps what had arrived, and ignores the late answer", async () => {
+    const user = userEvent.setup();
+    const { send, finish } = pendingRun();
+    cancelTask.mockResolvedValue(true);
+    render(<HostPage context="prod-host" />);
+    await user.click(screen.getByRole("button", { name: "Run checks" }));
+    send(check("connection", "pass", "https://10.0.0.1:6443 answers"));
+    await screen.findByText("https://10.0.0.1:6443 answers");
+    await user.click(screen.getByRole("button", { name: "Stop" }));
+    const task = hostPreflight.mock.calls[0]![1];
+    expect(cancelTask).toHaveBeenCalledWith(task);
+    expect(screen.getByTestId("checks-cancelled").textContent).toMatch(/nothing was changed/);
+    expect(screen.queryByRole("button", { name: "Stop" })).toBeNull();
+    expect(screen.getByText("https://10.0.0.1:6443 answers")).toBeTruthy();
+    // Rust's answer for the stopped run comes late: it changes nothing on the page.
+    finish([check("connection", "fail", "late answer")]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(screen.queryByText("late answer")).toBeNull();
+    expect(screen.getByRole("button", { name: "Check again" })).toBeTruthy();
   });
 });

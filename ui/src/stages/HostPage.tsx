@@ -1,6 +1,6 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { backend, toBackendError, type BackendError, type CheckId, type CheckResult, type Verdict } from "../backend";
+import { backend, taskName, toBackendError, type BackendError, type CheckId, type CheckResult, type Verdict } from "../backend";
 import ErrorNotice from "../components/ErrorNotice";
 
 /** The checks in the order the backend lists them; each row waits for its result. */
@@ -20,6 +20,7 @@ type Run =
   | { state: "idle" }
   | { state: "running"; results: Partial<Record<CheckId, CheckResult>> }
   | { state: "done"; results: Partial<Record<CheckId, CheckResult>> }
+  | { state: "cancelled"; results: Partial<Record<CheckId, CheckResult>> }
   | { state: "error"; error: BackendError };
 
 /** Host preflight: nothing is contacted until the user asks; each check's row fills in
@@ -27,21 +28,34 @@ type Run =
 export default function HostPage({ context }: { context: string }) {
   const { t } = useTranslation();
   const [run, setRun] = useState<Run>({ state: "idle" });
+  // The run in flight: answers of a run that was stopped or replaced are dropped.
+  const current = useRef<string | null>(null);
   const start = () => {
+    const task = taskName("host-checks");
+    current.current = task;
     const results: Partial<Record<CheckId, CheckResult>> = {};
+    const mine = () => current.current === task;
     setRun({ state: "running", results: {} });
     backend
-      .hostPreflight(context, (result) => {
+      .hostPreflight(context, task, (result) => {
         results[result.id] = result;
-        setRun({ state: "running", results: { ...results } });
+        if (mine()) setRun({ state: "running", results: { ...results } });
       })
       .then(
-        (all) => setRun({ state: "done", results: Object.fromEntries(all.map((r) => [r.id, r])) }),
-        (thrown) => setRun({ state: "error", error: toBackendError(thrown) }),
+        (all) => mine() && setRun({ state: "done", results: Object.fromEntries(all.map((r) => [r.id, r])) }),
+        (thrown) => mine() && setRun({ state: "error", error: toBackendError(thrown) }),
       );
   };
+  // Only reads: stopping them leaves nothing behind.
+  const cancel = () => {
+    const task = current.current;
+    if (!task || run.state !== "running") return;
+    current.current = null;
+    setRun({ state: "cancelled", results: run.results });
+    void backend.cancelTask(task).catch(() => undefined);
+  };
   const running = run.state === "running";
-  const results = run.state === "running" || run.state === "done" ? run.results : null;
+  const results = run.state === "idle" || run.state === "error" ? null : run.results;
   const failed = results ? Object.values(results).filter((r) => r?.verdict === "fail").length : 0;
   return (
     <section className="host-checks" aria-labelledby="host-checks-title">
@@ -50,7 +64,17 @@ export default function HostPage({ context }: { context: string }) {
         <button type="button" className="primary" onClick={start} disabled={running} aria-busy={running}>
           {running ? t("host.running") : run.state === "idle" ? t("host.run") : t("host.rerun")}
         </button>
+        {running && (
+          <button type="button" className="ghost" onClick={cancel} data-testid="cancel-checks">
+            {t("host.cancel")}
+          </button>
+        )}
       </header>
+      {run.state === "cancelled" && (
+        <p className="muted" role="status" data-testid="checks-cancelled">
+          {t("host.cancelled")}
+        </p>
+      )}
       {run.state === "error" && <ErrorNotice error={run.error} title={t("host.couldNotRun")} />}
       {run.state === "done" && (
         <p className={failed > 0 ? "warning" : "ok"} role="status">

@@ -216,7 +216,7 @@ export default function ImportPanel({
         <button type="button" className="ghost" onClick={onClose}>
           {t("import.cancel")}
         </button>
-        <button type="button" className="primary" onClick={runImport} disabled={choices.length === 0} aria-busy={busy}>
+        <button type="button" className="primary" onClick={runImport} disabled={choices.length === 0} aria-busy={busy} data-testid="run-import">
           {busy ? t("import.working") : t("import.import", { count: choices.length })}
         </button>
       </div>

@@ -12,6 +12,7 @@ import {
   type Role,
 } from "../backend";
 import ErrorNotice from "../components/ErrorNotice";
+import Pending from "../components/Pending";
 import { ConnectionTests } from "./ConnectionTest";
 import ContextDetailsButton from "./ContextDetails";
 
@@ -66,7 +67,7 @@ export default function KubeconfigsPage({
     backend.assignRole(role, context).then(onStatus, (thrown) => setRefused(toBackendError(thrown)));
   };
 
-  if (load === null) return <p className="muted">{t("kubeconfigs.loading")}</p>;
+  if (load === null) return <Pending active label={t("kubeconfigs.loading")} testId="kubeconfigs-loading" />;
   if ("error" in load) return <ErrorNotice error={load.error} title={t("kubeconfigs.loadFailed")} />;
   if (contexts.length === 0) {
     return (

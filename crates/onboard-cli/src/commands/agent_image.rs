@@ -7,6 +7,7 @@ use crate::cli::{AgentImageArgs, GlobalArgs};
 use onboard_core::kubeconfig::store::Store;
 use onboard_core::kubesphere::agent_image;
 use onboard_core::kubesphere::publish::Target;
+use onboard_core::vault::OsKeyring;
 
 pub fn set(global: &GlobalArgs, args: &AgentImageArgs) -> onboard_core::Result<()> {
     no_names(global)?;
@@ -18,6 +19,7 @@ pub fn set(global: &GlobalArgs, args: &AgentImageArgs) -> onboard_core::Result<(
                 client: &client,
                 context: &context,
                 data_dir: &data_dir,
+                vault: &OsKeyring::new(),
             };
             agent_image::set(&target, &image, dry_run).await
         }

@@ -121,6 +121,7 @@ pub fn set(global: &GlobalArgs, args: &SetAddressArgs) -> onboard_core::Result<(
                 client: &client,
                 context: &context,
                 data_dir: &data_dir,
+                vault: &OsKeyring::new(),
             };
             let outcome = publish::set(&target, &url, dry_run).await?;
             let restarted = if restart && outcome.written && outcome.plan.needs_restart {
@@ -141,7 +142,7 @@ pub fn set(global: &GlobalArgs, args: &SetAddressArgs) -> onboard_core::Result<(
         println!("dry run: the API server accepts the change; nothing was written");
     } else {
         println!(
-            "written and verified; the previous object is backed up in {}",
+            "written and verified; the previous object is backed up (record {}, the object itself in the OS keyring)",
             outcome.backup.as_deref().unwrap_or("?")
         );
         println!("undo: ks-onboard-cli proxy-address restore");
@@ -165,6 +166,7 @@ pub fn restore(global: &GlobalArgs) -> onboard_core::Result<()> {
             client: &client,
             context: &context,
             data_dir: &data_dir,
+            vault: &OsKeyring::new(),
         };
         publish::restore(&target).await
     })?;

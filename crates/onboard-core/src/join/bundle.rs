@@ -144,7 +144,7 @@ fn readme(
         "Copy this folder to a machine that reaches the member's API server (a member node, for example) and check it arrived whole: `sha256sum -c SHA256SUMS`.".to_string(),
     ];
     if include_token {
-        steps.push("agent.yaml holds the join token and grants cluster-admin to the agent: keep the folder private and delete it when the cluster is Ready.".into());
+        steps.push("agent.yaml holds the join credential and grants cluster-admin to the agent: keep the folder private and delete it when the cluster is Ready.".into());
     } else {
         steps.push(format!(
             "Put the join token into agent.yaml. On the host: `kubectl get cluster {cluster} -o jsonpath='{{.spec.connection.token}}'`; on the member: `sed -i \"s/{TOKEN_PLACEHOLDER}/$TOKEN/\" agent.yaml` with TOKEN set to it."

@@ -14,6 +14,7 @@ use super::config_place::{self, AddressPlace};
 use super::diff::{self, DiffRow};
 use super::proxy_url::{self, UrlWarning};
 use crate::audit::{self, Action, Change};
+use crate::vault::SecretStore;
 use crate::{Error, ErrorKind, Result};
 use serde::Serialize;
 use serde_json::Value;
@@ -28,6 +29,8 @@ pub struct Target<'a> {
     pub context: &'a str,
     /// The app's data directory (`Store::default_dir()`).
     pub data_dir: &'a Path,
+    /// Where the backed-up object goes: it may hold secrets, so not into a file.
+    pub vault: &'a dyn SecretStore,
 }
 
 /// What a change does, shown before it is made.
@@ -133,13 +136,13 @@ async fn set_unrecorded(target: &Target<'_>, url: &str, dry_run: bool) -> Result
     let mut record = Backup {
         context: target.context.to_string(),
         place,
-        previous: prepared.current.clone(),
+        had_previous: false,
         url: outcome.plan.url.clone(),
         written_resource_version: None,
         created_unix_ms: now_ms(),
     };
     let dir = backup::dir(target.data_dir);
-    let path = backup::save(&dir, &record)?;
+    let path = backup::save(&dir, target.vault, &mut record, prepared.current.as_ref())?;
     let written = match write_raw(
         target.client,
         place,
@@ -155,7 +158,7 @@ async fn set_unrecorded(target: &Target<'_>, url: &str, dry_run: bool) -> Result
             Ok(found) => found,
             Err((error, written)) => {
                 if !written {
-                    backup::discard(&path);
+                    backup::discard(&path, target.vault);
                 }
                 return Err(error);
             }
@@ -386,7 +389,7 @@ fn finish_interrupted(
     prepared: &Prepared,
 ) -> Result<Option<String>> {
     let dir = backup::dir(target.data_dir);
-    let Some((path, mut record)) = backup::interrupted(&dir, target.context)? else {
+    let Some((path, mut record)) = backup::interrupted(&dir, target.vault, target.context)? else {
         return Ok(None);
     };
     if record.place != place
@@ -451,7 +454,8 @@ pub async fn restore(target: &Target<'_>) -> Result<RestoreOutcome> {
 }
 
 async fn restore_unrecorded(target: &Target<'_>) -> Result<RestoreOutcome> {
-    let (path, record) = backup::latest(&backup::dir(target.data_dir), target.context)?;
+    let (path, record) =
+        backup::latest(&backup::dir(target.data_dir), target.vault, target.context)?;
     let place = record.place;
     let current = api::get(target.client, place.path())
         .await
@@ -464,8 +468,9 @@ async fn restore_unrecorded(target: &Target<'_>) -> Result<RestoreOutcome> {
             record.url
         ))
         .with_hint(format!(
-            "compare it with the backup in {} and edit it by hand if the old state is still wanted",
-            path.display()
+            "edit it by hand if the old state is still wanted (the backup {} keeps the old object in the OS keyring, entry {})",
+            path.display(),
+            backup::vault_key(&path)
         )));
     }
     let current_version = current_version.unwrap_or_default();
@@ -479,7 +484,7 @@ async fn restore_unrecorded(target: &Target<'_>) -> Result<RestoreOutcome> {
         backup: path.display().to_string(),
         needs_restart: place.needs_restart(),
     };
-    match &record.previous {
+    match &backup::previous(&path, target.vault, &record)? {
         None => {
             api::delete_at(target.client, place.path(), &current_version)
                 .await
@@ -515,9 +520,13 @@ async fn restore_unrecorded(target: &Target<'_>) -> Result<RestoreOutcome> {
                 place.describe()
             ),
         )
-        .with_hint(format!("compare it with the backup in {}", path.display())));
+        .with_hint(format!(
+            "compare it with the old object, kept in the OS keyring under {} (backup {})",
+            backup::vault_key(&path),
+            path.display()
+        )));
     }
-    backup::mark_restored(&path)?;
+    backup::mark_restored(&path, target.vault)?;
     Ok(outcome)
 }
 

@@ -22,7 +22,7 @@ pub fn agent_yaml(global: &GlobalArgs, args: &AgentYamlArgs) -> Result<()> {
         manifest.export(path)?;
         if output::document_format(global.output).is_none() {
             println!(
-                "wrote {} (owner-only: it holds the join token and grants cluster-admin); on the member: kubectl create -f {}",
+                "wrote {} (owner-only: it holds the join credential and grants cluster-admin); on the member: kubectl create -f {}",
                 path.display(),
                 file_name(path)
             );
@@ -74,7 +74,7 @@ pub fn bundle(global: &GlobalArgs, args: &BundleArgs) -> Result<()> {
         outcome.images.len()
     );
     if outcome.token_included {
-        eprintln!("note: agent.yaml holds the join token and grants cluster-admin on the member: keep the folder private and delete it once the cluster is Ready");
+        eprintln!("note: agent.yaml holds the join credential and grants cluster-admin on the member: keep the folder private and delete it once the cluster is Ready");
     }
     Ok(())
 }
