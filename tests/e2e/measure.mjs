@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, KUBECTL, startSandbox } from "./sandbox-cli.mjs";
-import { openApp, application } from "./session.mjs";
+import { chooseSandboxRoles, openApp, application } from "./session.mjs";
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const IDLE_MS = 5_000;
@@ -112,6 +112,7 @@ async function readyToUi(run) {
     });
     app = await openApp({ args: ["--kubeconfig", host, "--kubeconfig", member], env });
     const { browser } = app;
+    await chooseSandboxRoles(browser);
     await (await browser.$('nav [data-stage="join"]')).click();
     await (await browser.$('[data-testid="join-timeline"]')).waitForDisplayed({ timeout: 20_000 });
     const watchingEarly = await browser.execute(() => {
