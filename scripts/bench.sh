@@ -15,8 +15,9 @@ build_app deb
 ensure_cargo_tool tauri-driver tauri-driver
 runs=${RUNS:-5}
 kruns=${KUBECONFIG_RUNS:-3}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# Kept, so that a page can be written again from them (render-benchmarks.py DIR OUTPUT).
+out="$CARGO_TARGET_DIR/bench-results"
+rm -rf "$out" && mkdir -p "$out"
 cd "$ROOT"
 
 log "building the benchmark and the CLIs"
