@@ -6,6 +6,7 @@
 use onboard_core::{Error, ErrorKind};
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tokio::sync::oneshot;
 
@@ -14,7 +15,7 @@ pub struct Tasks {
     /// Each running task's stop signal, with the number of its run (a second run under the
     /// same name stops the first).
     running: Mutex<HashMap<String, (u64, oneshot::Sender<()>)>>,
-    runs: Mutex<u64>,
+    runs: AtomicU64,
 }
 
 impl Tasks {
@@ -25,11 +26,7 @@ impl Tasks {
         work: impl Future<Output = T>,
     ) -> onboard_core::Result<T> {
         let (stop, stopped) = oneshot::channel();
-        let run = {
-            let mut runs = crate::state::relock(&self.runs);
-            *runs += 1;
-            *runs
-        };
+        let run = self.runs.fetch_add(1, Ordering::Relaxed);
         if let Some((_, earlier)) =
             crate::state::relock(&self.running).insert(name.to_string(), (run, stop))
         {

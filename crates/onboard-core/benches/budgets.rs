@@ -98,6 +98,13 @@ fn merged(path: &Path) -> Merged {
     load::load(&sources::resolve(Some(path), None, None).expect("sources")).expect("loads")
 }
 
+async fn client(path: &Path, context: &str) -> kube::Client {
+    client::client_for(&merged(path), context, &settings())
+        .await
+        .expect("client")
+        .0
+}
+
 async fn preflight(latency: Duration, runs: usize) -> serde_json::Value {
     let (sandbox, _dir) = sandbox("healthy", latency).await;
     let merged = merged(&sandbox.host_kubeconfig);
@@ -127,22 +134,8 @@ async fn one_click_apply(latency: Duration, runs: usize) -> serde_json::Value {
     for run in 0..runs {
         // A fresh member each run: the apply creates every object, as a first join does.
         let (sandbox, _dir) = sandbox("healthy", latency).await;
-        let host = client::client_for(
-            &merged(&sandbox.host_kubeconfig),
-            "sandbox-host",
-            &settings(),
-        )
-        .await
-        .expect("host client")
-        .0;
-        let member = client::client_for(
-            &merged(&sandbox.member_kubeconfig),
-            "sandbox-member",
-            &settings(),
-        )
-        .await
-        .expect("member client")
-        .0;
+        let host = client(&sandbox.host_kubeconfig, "sandbox-host").await;
+        let member = client(&sandbox.member_kubeconfig, "sandbox-member").await;
         let data = tempfile::tempdir().expect("data dir");
         let name = format!("bench-{run}");
         let form = ClusterForm {
